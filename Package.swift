@@ -1,0 +1,99 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "tarmac",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tarmac", targets: ["tarmac"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
+    ],
+    targets: [
+        // Pure API types, IDs, durations, lenient decoding, validation. No heavy deps.
+        .target(name: "TarmacModel", swiftSettings: swiftSettings),
+        // Wire types between the control plane and a host agent.
+        .target(name: "TarmacAgentProtocol", dependencies: ["TarmacModel"], swiftSettings: swiftSettings),
+        // Running external programs, pids, files: small OS helpers shared by runtime/net/image.
+        .target(name: "TarmacSystem", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        .target(name: "TarmacStore", dependencies: [
+            "TarmacModel",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: swiftSettings),
+        .target(name: "TarmacControl", dependencies: [
+            "TarmacModel", "TarmacStore", "TarmacAgentProtocol",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], swiftSettings: swiftSettings),
+        .target(name: "TarmacAPI", dependencies: [
+            "TarmacModel", "TarmacControl",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], resources: [.copy("openapi.json")], swiftSettings: swiftSettings),
+        .target(name: "TarmacImage", dependencies: [
+            "TarmacModel", "TarmacSystem",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        .target(name: "TarmacNet", dependencies: [
+            "TarmacSystem",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        .target(name: "TarmacRuntime", dependencies: [
+            "TarmacModel", "TarmacSystem", "TarmacNet",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        .target(name: "TarmacAgent", dependencies: [
+            "TarmacModel", "TarmacAgentProtocol", "TarmacRuntime", "TarmacImage", "TarmacNet", "TarmacSystem",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
+        .target(name: "TarmacClient", dependencies: [
+            "TarmacModel",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], swiftSettings: swiftSettings),
+        .target(name: "TarmacCLI", dependencies: [
+            "TarmacModel", "TarmacClient", "TarmacImage", "TarmacRuntime", "TarmacAgent", "TarmacAPI", "TarmacControl", "TarmacStore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ], swiftSettings: swiftSettings),
+        .executableTarget(name: "tarmac", dependencies: ["TarmacCLI"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "TarmacModelTests", dependencies: ["TarmacModel"]),
+        .testTarget(name: "TarmacStoreTests", dependencies: ["TarmacStore", "TarmacModel"]),
+        .testTarget(name: "TarmacControlTests", dependencies: ["TarmacControl", "TarmacStore", "TarmacModel"]),
+        .testTarget(name: "TarmacAgentTests", dependencies: ["TarmacAgent", "TarmacModel", "TarmacAgentProtocol"]),
+        .testTarget(name: "TarmacImageTests", dependencies: ["TarmacImage", "TarmacSystem"]),
+        .testTarget(name: "TarmacRuntimeTests", dependencies: ["TarmacRuntime", "TarmacNet", "TarmacImage", "TarmacSystem", "TarmacModel"]),
+        .testTarget(name: "TarmacAPITests", dependencies: [
+            "TarmacAPI", "TarmacControl", "TarmacStore", "TarmacModel",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "TarmacCLITests", dependencies: ["TarmacCLI", "TarmacClient", "TarmacModel"]),
+        .testTarget(name: "TarmacIntegrationTests", dependencies: ["TarmacClient", "TarmacModel", "TarmacSystem"]),
+    ]
+)

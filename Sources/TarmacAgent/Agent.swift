@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TarmacAgentProtocol
+import TarmacImage
+import TarmacModel
+import TarmacNet
+import TarmacRuntime
+
+/// The host agent: owns the real state of this host's machines. It keeps one supervisor per
+/// machine, persists everything in its own store, re-adopts running machines when it starts,
+/// and serves the control plane through `AgentAPI`.
+public final class Agent: AgentAPI, Service {
+    public struct Configuration: Sendable {
+        /// Where the agent keeps its store, machine directories and logs.
+        public var dataDirectory: String
+        public var region: String = "local"
+        public var bridge: String = "tarmac0"
+        public var subnet: IPv4CIDR
+        /// Why this runtime was chosen, reported by `info()`.
+        public var runtimeReason: String = ""
+
+        public init(dataDirectory: String, subnet: IPv4CIDR) {
+            self.dataDirectory = dataDirectory
+            self.subnet = subnet
+        }
+    }
+
+    private struct Launch: Sendable {
+        var supervisor: MachineSupervisor
+        var record: AgentMachineRecord
+        var adopt: Bool
+    }
+
+    private let configuration: Configuration
+    private let environment: AgentEnvironment
+    private let supervisors = Mutex<[String: MachineSupervisor]>([:])
+    private let launches: AsyncStream<Launch>
+    private let launchContinuation: AsyncStream<Launch>.Continuation
+    private let identity: String
+    private let logger: Logger
+
+    public init(configuration: Configuration, driver: any RuntimeDriver, images: ImageStore, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let root = configuration.dataDirectory
+        for directory in [root, root + "/machines", root + "/logs"] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let store = try AgentStore(path: root + "/agent.db")
+        identity = try store.hostID()
+        let records = try store.allMachines()
+        environment = AgentEnvironment(
+            driver: driver, store: store, images: images, feed: UpdateFeed(latest: try store.lastSequence()),
+            addresses: AddressPool(subnet: configuration.subnet, bridge: configuration.bridge, inUse: records.map(\.privateIP)),
+            machinesDirectory: root + "/machines", logsDirectory: root + "/logs", logger: logger)
+        (launches, launchContinuation) = AsyncStream.makeStream(of: Launch.self)
+        for record in records { spawn(record, adopt: true) }
+    }
+
+    public var hostID: String { identity }
+
+    /// Path of a machine's log file (stdout and stderr of its process).
+    public func logPath(for machineID: String) -> String { environment.logPath(for: machineID) }
+
+    // MARK: Service
+
+    public func run() async throws {
+        let known = Set(supervisors.withLock { Array($0.keys) })
+        let removed = await environment.driver.removeOrphans(keeping: known)
+        if !removed.isEmpty { logger.notice("removed orphaned runtime resources", metadata: ["resources": "\(removed)"]) }
+        logger.info("agent running", metadata: ["host_id": "\(identity)", "machines": "\(known.count)", "runtime": "\(environment.driver.name)"])
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for await launch in self.launches {
+                    group.addTask {
+                        await launch.supervisor.run(record: launch.record, adopt: launch.adopt)
+                        self.supervisors.withLock { current in
+                            if current[launch.record.id] === launch.supervisor { current[launch.record.id] = nil }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @discardableResult
+    private func spawn(_ record: AgentMachineRecord, adopt: Bool) -> MachineSupervisor {
+        let supervisor = MachineSupervisor(id: record.id, environment: environment)
+        supervisors.withLock { $0[record.id] = supervisor }
+        launchContinuation.yield(Launch(supervisor: supervisor, record: record, adopt: adopt))
+        return supervisor
+    }
+
+    // MARK: AgentAPI
+
+    public func info() async throws -> AgentInfo {
+        AgentInfo(hostID: identity, region: configuration.region, runtime: environment.driver.name, runtimeReason: configuration.runtimeReason)
+    }
+
+    public func resolveImage(_ reference: String) async throws -> ImageRef {
+        do {
+            return try environment.images.resolve(reference).imageRef()
+        } catch let error as ImageError {
+            throw AgentError(error.code == .notFound ? .imageNotFound : .invalidArgument, error.description)
+        }
+    }
+
+    public func apply(_ spec: AgentMachineSpec, launch: Bool) async throws -> AgentMachineStatus {
+        if let supervisor = supervisors.withLock({ $0[spec.machineID] }) {
+            return try await supervisor.send(.replace(launch: launch), spec: spec).get()
+        }
+        _ = try await resolveImage(spec.imageRef.digest)
+        let record = AgentMachineRecord(
+            spec: spec, fsm: MachineFSM(policy: AgentEnvironment.policy(for: spec.config)), state: .created, handle: nil,
+            privateIP: try environment.addresses.allocate(), runtime: environment.driver.name)
+        do {
+            let sequence = try await environment.store.save(record, event: nil)
+            await environment.feed.publish(sequence)
+        } catch {
+            environment.addresses.release(record.privateIP)
+            throw AgentError(.internalError, "could not record the machine: \(error)")
+        }
+        let supervisor = spawn(record, adopt: false)
+        guard launch else { return record.status }
+        return try await supervisor.send(.start).get()
+    }
+
+    public func command(_ machineID: String, _ command: AgentCommand) async throws -> AgentMachineStatus {
+        guard let supervisor = supervisors.withLock({ $0[machineID] }) else { throw AgentError(.notFound, "machine not found") }
+        let input: MachineFSM.Input
+        switch command {
+        case .start:
+            input = .start
+        case .stop(let signal, let timeout):
+            let (number, duration) = try await stopParameters(machineID, signal, timeout)
+            input = .stop(signal: number, timeout: duration)
+        case .restart(let signal, let timeout):
+            let (number, duration) = try await stopParameters(machineID, signal, timeout)
+            input = .restart(signal: number, timeout: duration)
+        case .signal(let signal):
+            input = .signal(signal.number)
+        case .suspend:
+            throw AgentError(.unsupported, "the \(environment.driver.name) runtime cannot suspend machines; stop the machine instead (suspend needs the microvm runtime)")
+        case .destroy(let force):
+            input = .destroy(force: force)
+        }
+        return try await supervisor.send(input).get()
+    }
+
+    private func stopParameters(_ machineID: String, _ signal: MachineSignal?, _ timeout: GoDuration?) async throws -> (Int32, Duration) {
+        let config = try environment.store.allMachines().first { $0.id == machineID }?.spec.config
+        let number = (signal ?? config?.stopSignal ?? .sigint).number
+        let chosen = timeout.flatMap { $0.nanoseconds > 0 ? $0 : nil } ?? config?.stopTimeout ?? MachineConfig.defaultStopTimeout
+        return (number, chosen.duration)
+    }
+
+    public func machines() async throws -> [AgentMachineStatus] {
+        try environment.store.allMachines().map(\.status)
+    }
+
+    public func updates(after: Int64, timeout: Duration) async throws -> [AgentUpdate] {
+        let pending = try environment.store.updates(after: after)
+        if !pending.isEmpty { return pending }
+        await environment.feed.wait(after: after, timeout: timeout)
+        return try environment.store.updates(after: after)
+    }
+
+    public func acknowledge(upTo sequence: Int64) async throws {
+        try await environment.store.acknowledge(upTo: sequence)
+    }
+}

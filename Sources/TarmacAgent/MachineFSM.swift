@@ -1,0 +1,300 @@
+import Foundation
+import TarmacModel
+import TarmacRuntime
+
+/// The per-machine lifecycle on a host, as a pure state machine: inputs (commands from the
+/// control plane, runtime callbacks, timers) go in, actions for the I/O layer come out.
+/// It never performs I/O itself, so every transition is table-tested.
+public struct MachineFSM: Sendable, Hashable, Codable {
+    public enum Phase: String, Sendable, Hashable, Codable {
+        case created, starting, started, stopping, stopped, restarting, failed, destroyed
+    }
+
+    /// What ends the current stop: nothing more, a fresh launch, or destruction.
+    public enum AfterStop: String, Sendable, Hashable, Codable {
+        case stay, launch, destroy
+    }
+
+    public struct Policy: Sendable, Hashable, Codable {
+        public var restart: RestartPolicy
+        public var maxRetries: Int
+        public var autoDestroy: Bool
+
+        public init(restart: RestartPolicy, maxRetries: Int, autoDestroy: Bool) {
+            self.restart = restart
+            self.maxRetries = maxRetries
+            self.autoDestroy = autoDestroy
+        }
+    }
+
+    public struct StopIntent: Sendable, Hashable, Codable {
+        public var signal: Int32
+        public var timeout: Duration
+        public var then: AfterStop
+
+        public init(signal: Int32, timeout: Duration, then: AfterStop) {
+            self.signal = signal
+            self.timeout = timeout
+            self.then = then
+        }
+    }
+
+    public enum Input: Sendable, Hashable {
+        case start
+        case stop(signal: Int32, timeout: Duration)
+        case restart(signal: Int32, timeout: Duration)
+        case signal(Int32)
+        case destroy(force: Bool)
+        /// A new spec was applied (update); `launch` says whether it should run.
+        case replace(launch: Bool)
+        case launched
+        case launchFailed(String)
+        case exited(ExitStatus)
+        case stopTimeout
+        case restartDelayElapsed
+    }
+
+    public enum Report: Sendable, Hashable {
+        case started
+        case exited(ExitEvent, restartCount: Int)
+        case launchFailed(String)
+        case destroyed
+    }
+
+    public enum Action: Sendable, Hashable {
+        case launch
+        case signal(Int32)
+        case armStopTimer(Duration)
+        case armRestartTimer(Duration)
+        /// Release the runtime resources of the instance that just exited.
+        case cleanup
+        /// Persist and publish the machine's new state, with an event when there is one.
+        case report(MachineState, Report?)
+        /// The machine is gone: release its address and forget it.
+        case forget
+    }
+
+    public struct Outcome: Sendable, Hashable {
+        public var actions: [Action]
+        /// Why the input was refused (it changed nothing), for the caller.
+        public var rejection: String?
+
+        static func refuse(_ reason: String) -> Outcome { Outcome(actions: [], rejection: reason) }
+        static func accept(_ actions: [Action]) -> Outcome { Outcome(actions: actions, rejection: nil) }
+    }
+
+    public private(set) var phase: Phase
+    public private(set) var restartCount: Int
+    public private(set) var stop: StopIntent?
+    /// A stop asked for while the machine was still starting, applied once it runs.
+    public private(set) var pendingStop: StopIntent?
+    public var policy: Policy
+
+    public init(policy: Policy, phase: Phase = .created) {
+        self.phase = phase
+        self.restartCount = 0
+        self.policy = policy
+    }
+
+    public static let killSignal: Int32 = 9
+    public static let killTimeout: Duration = .seconds(10)
+
+    /// The delay before the n-th automatic restart (n ≥ 1): 250 ms doubling, at most 15 s.
+    public static func restartDelay(forAttempt attempt: Int) -> Duration {
+        let exponent = min(max(attempt - 1, 0), 6)
+        return min(.milliseconds(250 * (1 << exponent)), .seconds(15))
+    }
+
+    public mutating func handle(_ input: Input) -> Outcome {
+        switch (phase, input) {
+        case (.destroyed, _):
+            return .refuse("machine is destroyed")
+
+        // MARK: user commands
+        case (.created, .start), (.stopped, .start), (.failed, .start):
+            restartCount = 0
+            return beginLaunch()
+        case (.restarting, .start):
+            return beginLaunch()
+        case (.starting, .start), (.started, .start), (.stopping, .start):
+            return .refuse("machine is \(phase.rawValue), it cannot be started now")
+
+        case (.created, .replace(let launch)), (.stopped, .replace(let launch)), (.failed, .replace(let launch)), (.restarting, .replace(let launch)):
+            restartCount = 0
+            if launch { return beginLaunch() }
+            phase = phase == .restarting ? .stopped : phase
+            return .accept([.report(phase == .created ? .created : .stopped, nil)])
+        case (.started, .replace(let launch)):
+            restartCount = 0
+            let intent = StopIntent(signal: MachineSignal.sigint.number, timeout: MachineConfig.defaultStopTimeout.duration, then: launch ? .launch : .stay)
+            return beginStop(intent)
+        case (.starting, .replace(let launch)):
+            restartCount = 0
+            pendingStop = StopIntent(signal: MachineSignal.sigint.number, timeout: MachineConfig.defaultStopTimeout.duration, then: launch ? .launch : .stay)
+            return .accept([])
+        case (.stopping, .replace(let launch)):
+            restartCount = 0
+            if var current = stop, current.then != .destroy {
+                current.then = launch ? .launch : .stay
+                stop = current
+            }
+            return .accept([])
+
+        case (.started, .stop(let signal, let timeout)):
+            return beginStop(StopIntent(signal: signal, timeout: timeout, then: .stay))
+        case (.starting, .stop(let signal, let timeout)):
+            pendingStop = StopIntent(signal: signal, timeout: timeout, then: .stay)
+            return .accept([])
+        case (.stopping, .stop):
+            if var current = stop, current.then == .launch {
+                current.then = .stay
+                stop = current
+            }
+            return .accept([])
+        case (.restarting, .stop):
+            phase = .stopped
+            return .accept([.report(.stopped, nil)])
+        case (.created, .stop), (.stopped, .stop), (.failed, .stop):
+            return .accept([])
+
+        case (.started, .restart(let signal, let timeout)):
+            restartCount = 0
+            return beginStop(StopIntent(signal: signal, timeout: timeout, then: .launch))
+        case (.stopped, .restart), (.created, .restart), (.failed, .restart), (.restarting, .restart):
+            restartCount = 0
+            return beginLaunch()
+        case (.starting, .restart), (.stopping, .restart):
+            return .refuse("machine is \(phase.rawValue), it cannot be restarted now")
+
+        case (.started, .signal(let signal)), (.stopping, .signal(let signal)):
+            return .accept([.signal(signal)])
+        case (_, .signal):
+            return .refuse("machine is \(phase.rawValue), only a started machine can be signalled")
+
+        case (.created, .destroy), (.stopped, .destroy), (.failed, .destroy), (.restarting, .destroy):
+            return finishDestroy(cleanup: false)
+        case (.started, .destroy(let force)):
+            guard force else { return .refuse("machine is started: stop it first or destroy it with force=true") }
+            return beginStop(StopIntent(signal: Self.killSignal, timeout: Self.killTimeout, then: .destroy))
+        case (.starting, .destroy(let force)):
+            guard force else { return .refuse("machine is starting: stop it first or destroy it with force=true") }
+            pendingStop = StopIntent(signal: Self.killSignal, timeout: Self.killTimeout, then: .destroy)
+            return .accept([])
+        case (.stopping, .destroy(let force)):
+            guard force else { return .refuse("machine is stopping: wait for it to stop or destroy it with force=true") }
+            stop = StopIntent(signal: Self.killSignal, timeout: Self.killTimeout, then: .destroy)
+            return .accept([.signal(Self.killSignal)])
+
+        // MARK: runtime callbacks and timers
+        case (.starting, .launched):
+            phase = .started
+            var actions: [Action] = [.report(.started, .started)]
+            if let pending = pendingStop {
+                pendingStop = nil
+                actions += beginStop(pending).actions
+            }
+            return .accept(actions)
+        case (.starting, .launchFailed(let message)):
+            let pending = pendingStop
+            pendingStop = nil
+            if pending?.then == .destroy { return finishDestroy(cleanup: true) }
+            phase = .failed
+            return .accept([.cleanup, .report(.failed, .launchFailed(message))])
+
+        case (.started, .exited(let status)):
+            return processExited(status)
+        case (.stopping, .exited(let status)):
+            return stopCompleted(status)
+
+        case (.stopping, .stopTimeout):
+            return .accept([.signal(Self.killSignal)])
+        case (.restarting, .restartDelayElapsed):
+            return beginLaunch()
+
+        // Late timers and callbacks that no longer apply change nothing.
+        case (_, .stopTimeout), (_, .restartDelayElapsed), (_, .launched), (_, .launchFailed), (_, .exited):
+            return .accept([])
+        }
+    }
+
+    private mutating func beginLaunch() -> Outcome {
+        phase = .starting
+        stop = nil
+        pendingStop = nil
+        return .accept([.report(.starting, nil), .launch])
+    }
+
+    private mutating func beginStop(_ intent: StopIntent) -> Outcome {
+        phase = .stopping
+        stop = intent
+        return .accept([.report(.stopping, nil), .signal(intent.signal), .armStopTimer(intent.timeout)])
+    }
+
+    private mutating func finishDestroy(cleanup: Bool) -> Outcome {
+        phase = .destroyed
+        stop = nil
+        pendingStop = nil
+        return .accept((cleanup ? [.cleanup] : []) + [.report(.destroyed, .destroyed), .forget])
+    }
+
+    private mutating func processExited(_ status: ExitStatus) -> Outcome {
+        let restarting = shouldRestart(after: status)
+        let exitEvent = Self.exitEvent(status, requestedStop: false, restarting: restarting)
+        if restarting {
+            restartCount += 1
+            phase = .restarting
+            return .accept([
+                .cleanup,
+                .report(.restarting, .exited(exitEvent, restartCount: restartCount)),
+                .armRestartTimer(Self.restartDelay(forAttempt: restartCount)),
+            ])
+        }
+        if policy.autoDestroy {
+            let report = Action.report(.stopped, .exited(exitEvent, restartCount: restartCount))
+            var outcome = finishDestroy(cleanup: true)
+            outcome.actions.insert(report, at: 1)
+            return outcome
+        }
+        phase = .stopped
+        return .accept([.cleanup, .report(.stopped, .exited(exitEvent, restartCount: restartCount))])
+    }
+
+    private mutating func stopCompleted(_ status: ExitStatus) -> Outcome {
+        let then = stop?.then ?? .stay
+        stop = nil
+        let exitEvent = Self.exitEvent(status, requestedStop: true, restarting: then == .launch)
+        let exitReport = Action.report(.stopped, .exited(exitEvent, restartCount: restartCount))
+        switch then {
+        case .destroy:
+            var outcome = finishDestroy(cleanup: true)
+            outcome.actions.insert(exitReport, at: 1)
+            return outcome
+        case .launch:
+            let launch = beginLaunch()
+            return .accept([.cleanup, exitReport] + launch.actions)
+        case .stay:
+            if policy.autoDestroy {
+                var outcome = finishDestroy(cleanup: true)
+                outcome.actions.insert(exitReport, at: 1)
+                return outcome
+            }
+            phase = .stopped
+            return .accept([.cleanup, exitReport])
+        }
+    }
+
+    private func shouldRestart(after status: ExitStatus) -> Bool {
+        switch policy.restart {
+        case .no: false
+        case .always: true
+        case .onFailure: !status.isSuccess && restartCount < policy.maxRetries
+        }
+    }
+
+    static func exitEvent(_ status: ExitStatus, requestedStop: Bool, restarting: Bool) -> ExitEvent {
+        ExitEvent(
+            exitCode: status.signal != 0 ? 128 + status.signal : status.exitCode,
+            signal: status.signal, oomKilled: status.oomKilled, requestedStop: requestedStop,
+            restarting: restarting, exitedAt: Timestamps.rfc3339(status.exitedAt), error: status.error)
+    }
+}

@@ -1,0 +1,261 @@
+import Foundation
+import Logging
+import TarmacAgentProtocol
+import TarmacModel
+import TarmacRuntime
+
+/// Drives one machine's `MachineFSM`: it serialises every input for the machine through one
+/// loop, performs the actions the FSM returns (runtime calls, timers, durable reports) and
+/// owns the machine's background work (exit watcher, timers) as child tasks of that loop.
+final class MachineSupervisor: Sendable {
+    struct Message: Sendable {
+        var input: MachineFSM.Input
+        var spec: AgentMachineSpec?
+        /// Timer and watcher inputs carry the generation they were armed in; stale ones are dropped.
+        var generation: Int?
+        var reply: CheckedContinuation<Result<AgentMachineStatus, AgentError>, Never>?
+    }
+
+    let id: String
+    private let inputs: AsyncStream<Message>
+    private let continuation: AsyncStream<Message>.Continuation
+    private let environment: AgentEnvironment
+
+    init(id: String, environment: AgentEnvironment) {
+        self.id = id
+        self.environment = environment
+        (inputs, continuation) = AsyncStream.makeStream(of: Message.self)
+    }
+
+    /// Queues an input and waits until it has been processed and persisted.
+    func send(_ input: MachineFSM.Input, spec: AgentMachineSpec? = nil) async -> Result<AgentMachineStatus, AgentError> {
+        await withCheckedContinuation { reply in
+            let result = continuation.yield(Message(input: input, spec: spec, generation: nil, reply: reply))
+            if case .terminated = result { reply.resume(returning: .failure(AgentError(.notFound, "machine not found"))) }
+        }
+    }
+
+    private func post(_ input: MachineFSM.Input, generation: Int) {
+        continuation.yield(Message(input: input, spec: nil, generation: generation, reply: nil))
+    }
+
+    /// Runs until the machine is destroyed or the agent shuts down (machines keep running then).
+    func run(record initial: AgentMachineRecord, adopt: Bool) async {
+        var loop = Loop(record: initial, supervisor: self, environment: environment)
+        await withDiscardingTaskGroup { group in
+            if adopt { await loop.adopt(group: &group) }
+            for await message in inputs {
+                if let generation = message.generation, generation != loop.generation(for: message.input) { continue }
+                if let spec = message.spec { loop.apply(spec) }
+                let rejection = await loop.process(message.input, group: &group)
+                if let reply = message.reply {
+                    reply.resume(returning: rejection.map { .failure(AgentError(.invalidState, $0)) } ?? .success(loop.record.status))
+                }
+                if loop.forgotten { break }
+            }
+            group.cancelAll()
+        }
+        continuation.finish()
+        // Answer anyone who queued an input after the machine was forgotten.
+        for await message in inputs {
+            message.reply?.resume(returning: .failure(AgentError(.notFound, "machine not found")))
+        }
+    }
+
+    /// The loop's mutable state, only touched from the supervisor's loop.
+    struct Loop {
+        var record: AgentMachineRecord
+        let supervisor: MachineSupervisor
+        let environment: AgentEnvironment
+        var launchGeneration = 0
+        var stopGeneration = 0
+        var restartGeneration = 0
+        var forgotten = false
+
+        init(record: AgentMachineRecord, supervisor: MachineSupervisor, environment: AgentEnvironment) {
+            self.record = record
+            self.supervisor = supervisor
+            self.environment = environment
+        }
+
+        var logger: Logger {
+            var logger = environment.logger
+            logger[metadataKey: "machine_id"] = .string(record.id)
+            return logger
+        }
+
+        func generation(for input: MachineFSM.Input) -> Int? {
+            switch input {
+            case .exited: launchGeneration
+            case .stopTimeout: stopGeneration
+            case .restartDelayElapsed: restartGeneration
+            default: nil
+            }
+        }
+
+        mutating func apply(_ spec: AgentMachineSpec) {
+            record.spec = spec
+            record.fsm.policy = AgentEnvironment.policy(for: spec.config)
+        }
+
+        /// Re-attaches to whatever the machine was doing when the previous agent stopped.
+        mutating func adopt(group: inout DiscardingTaskGroup) async {
+            switch record.fsm.phase {
+            case .started, .stopping:
+                guard let handle = record.handle else {
+                    _ = await process(.exited(Self.vanished()), group: &group)
+                    return
+                }
+                switch await environment.driver.status(handle) {
+                case .running:
+                    logger.info("re-adopted running machine")
+                    watch(handle, group: &group)
+                    if record.fsm.phase == .stopping, let stop = record.fsm.stop {
+                        armStopTimer(stop.timeout, group: &group)
+                    }
+                case .exited(let status):
+                    _ = await process(.exited(status), group: &group)
+                case .gone:
+                    _ = await process(.exited(Self.vanished()), group: &group)
+                }
+            case .starting:
+                // The previous agent died mid-launch: clear any partial runtime state and launch again.
+                await cleanupRuntime()
+                let follow = await launch(group: &group)
+                _ = await process(follow, group: &group)
+            case .restarting:
+                armRestartTimer(.milliseconds(100), group: &group)
+            case .created, .stopped, .failed, .destroyed:
+                break
+            }
+        }
+
+        static func vanished() -> ExitStatus {
+            ExitStatus(exitCode: 0, signal: 0, oomKilled: false, exitedAt: Date(), error: "the machine's process disappeared while the agent was not running")
+        }
+
+        /// Feeds one input to the FSM and performs the resulting actions (and any follow-up
+        /// inputs those produce). Returns the FSM's rejection, if any.
+        mutating func process(_ input: MachineFSM.Input, group: inout DiscardingTaskGroup) async -> String? {
+            var pending: [MachineFSM.Input] = [input]
+            var rejection: String?
+            var first = true
+            while !pending.isEmpty {
+                let next = pending.removeFirst()
+                let outcome = record.fsm.handle(next)
+                if first { rejection = outcome.rejection; first = false }
+                let forget = outcome.actions.contains(.forget)
+                for action in outcome.actions {
+                    if let follow = await perform(action, forget: forget, group: &group) { pending.append(follow) }
+                }
+            }
+            return rejection
+        }
+
+        mutating func perform(_ action: MachineFSM.Action, forget: Bool, group: inout DiscardingTaskGroup) async -> MachineFSM.Input? {
+            switch action {
+            case .launch:
+                return await launch(group: &group)
+            case .signal(let signal):
+                guard let handle = record.handle else { return nil }
+                do {
+                    try await environment.driver.signal(handle, signal)
+                } catch {
+                    logger.debug("signal not delivered", metadata: ["error": "\(error)"])
+                }
+                return nil
+            case .armStopTimer(let timeout):
+                armStopTimer(timeout, group: &group)
+                return nil
+            case .armRestartTimer(let delay):
+                armRestartTimer(delay, group: &group)
+                return nil
+            case .cleanup:
+                await cleanupRuntime()
+                return nil
+            case .report(let state, let report):
+                record.state = state
+                let event = report.map { environment.event(for: $0) }
+                do {
+                    let sequence = try await environment.store.save(record, forget: forget && state == .destroyed, event: event)
+                    await environment.feed.publish(sequence)
+                } catch {
+                    logger.error("failed to persist machine state", metadata: ["error": "\(error)"])
+                }
+                return nil
+            case .forget:
+                environment.addresses.release(record.privateIP)
+                forgotten = true
+                return nil
+            }
+        }
+
+        mutating func launch(group: inout DiscardingTaskGroup) async -> MachineFSM.Input {
+            launchGeneration += 1
+            do {
+                let spec = try await environment.runtimeSpec(for: record)
+                let handle = try await environment.driver.start(spec)
+                record.handle = handle
+                try await environment.store.saveQuietly(record)
+                watch(handle, group: &group)
+                return .launched
+            } catch {
+                logger.warning("launch failed", metadata: ["error": "\(error)"])
+                return .launchFailed("\(error)")
+            }
+        }
+
+        mutating func cleanupRuntime() async {
+            let handle = record.handle ?? RuntimeHandle(machineID: record.id, driver: environment.driver.name, pid: 0, pidStartTime: 0, processPID: nil, details: [:])
+            do {
+                try await environment.driver.cleanup(handle)
+            } catch {
+                logger.warning("runtime cleanup failed", metadata: ["error": "\(error)"])
+            }
+            record.handle = nil
+            do {
+                try await environment.store.saveQuietly(record)
+            } catch {
+                logger.error("failed to persist machine state", metadata: ["error": "\(error)"])
+            }
+        }
+
+        func watch(_ handle: RuntimeHandle, group: inout DiscardingTaskGroup) {
+            let generation = launchGeneration
+            let driver = environment.driver
+            let supervisor = self.supervisor
+            let logger = self.logger
+            group.addTask {
+                do {
+                    let status = try await driver.wait(handle)
+                    supervisor.post(.exited(status), generation: generation)
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.warning("lost track of machine process", metadata: ["error": "\(error)"])
+                    supervisor.post(.exited(ExitStatus(exitCode: 0, signal: 0, oomKilled: false, exitedAt: Date(), error: "\(error)")), generation: generation)
+                }
+            }
+        }
+
+        mutating func armStopTimer(_ timeout: Duration, group: inout DiscardingTaskGroup) {
+            stopGeneration += 1
+            let generation = stopGeneration
+            let supervisor = self.supervisor
+            group.addTask {
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                supervisor.post(.stopTimeout, generation: generation)
+            }
+        }
+
+        mutating func armRestartTimer(_ delay: Duration, group: inout DiscardingTaskGroup) {
+            restartGeneration += 1
+            let generation = restartGeneration
+            let supervisor = self.supervisor
+            group.addTask {
+                guard (try? await Task.sleep(for: delay)) != nil else { return }
+                supervisor.post(.restartDelayElapsed, generation: generation)
+            }
+        }
+    }
+}

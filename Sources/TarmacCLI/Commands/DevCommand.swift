@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `tarmac dev`: API server, control plane and one host agent in one process, on SQLite.
+struct DevCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Run Tarmac on this machine: API, control plane and a host agent in one process.",
+        discussion: """
+            Needs root (runc, mounts, network namespaces). State lives in --data-dir; the admin token \
+            is TARMAC_API_TOKEN or, when unset, generated once into <data-dir>/admin-token (mode 0600).
+            """)
+
+    @Option(name: .long, help: "Where Tarmac keeps its state (default: $TARMAC_DATA_DIR or ~/.tarmac).")
+    var dataDir: String?
+
+    @Option(name: .long, help: "Address the API listens on, host:port.")
+    var apiListen: String = "127.0.0.1:4280"
+
+    @Option(name: .long, help: "Region this host serves.")
+    var region: String = "local"
+
+    @Option(name: .long, help: "Machine runtime: auto, container or microvm.")
+    var runtime: RuntimeChoice = .auto
+
+    @Option(name: .long, help: "Private IPv4 subnet for machines on this host.")
+    var subnet: String = "172.30.0.0/16"
+
+    @Option(name: .long, help: "Host bridge the machines are attached to.")
+    var bridge: String = "tarmac0"
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let settings = try DevSettings(
+            dataDirectory: dataDir ?? DevSettings.defaultDataDirectory(), apiListen: apiListen, region: region,
+            runtime: runtime, subnet: subnet, bridge: bridge)
+        try await DevServer(settings: settings, logger: Logger(label: "tarmac")).run()
+    }
+}
+
+enum RuntimeChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case auto, container, microvm
+}

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+struct ImageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "image", abstract: "placeholder")
+    func run() async throws {}
+}

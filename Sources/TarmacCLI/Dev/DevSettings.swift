@@ -1,0 +1,48 @@
+import Foundation
+import TarmacNet
+
+/// The validated settings of `tarmac dev`.
+struct DevSettings: Sendable {
+    var dataDirectory: String
+    var apiHost: String
+    var apiPort: Int
+    var region: String
+    var runtime: RuntimeChoice
+    var subnet: IPv4CIDR
+    var bridge: String
+
+    init(dataDirectory: String, apiListen: String, region: String, runtime: RuntimeChoice, subnet: String, bridge: String) throws {
+        self.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+        guard let colon = apiListen.lastIndex(of: ":"), let port = Int(apiListen[apiListen.index(after: colon)...]), (1...65535).contains(port) else {
+            throw DevError("--api-listen must be host:port, e.g. 127.0.0.1:4280 (got \"\(apiListen)\")")
+        }
+        apiHost = String(apiListen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        apiPort = port
+        guard !region.isEmpty, region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+            throw DevError("--region must be letters, digits and dashes (got \"\(region)\")")
+        }
+        self.region = region
+        self.runtime = runtime
+        guard let cidr = IPv4CIDR(subnet), cidr.prefixLength <= 28 else {
+            throw DevError("--subnet must be an IPv4 CIDR of /28 or larger, e.g. 172.30.0.0/16 (got \"\(subnet)\")")
+        }
+        self.subnet = cidr
+        guard (1...15).contains(bridge.count) else { throw DevError("--bridge must be 1-15 characters (got \"\(bridge)\")") }
+        self.bridge = bridge
+    }
+
+    static func defaultDataDirectory() -> String {
+        if let directory = ProcessInfo.processInfo.environment["TARMAC_DATA_DIR"], !directory.isEmpty { return directory }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".tarmac").path
+    }
+
+    var apiURL: String { "http://\(apiHost.contains(":") ? "[\(apiHost)]" : apiHost):\(apiPort)" }
+    var agentSocket: String { dataDirectory + "/agent.sock" }
+    var tokenFile: String { dataDirectory + "/admin-token" }
+}
+
+/// A start-up problem of `tarmac dev`, with what to do about it.
+struct DevError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

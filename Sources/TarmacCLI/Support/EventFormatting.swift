@@ -1,0 +1,45 @@
+import TarmacModel
+
+/// Table rows and one-line details of machine events.
+enum EventFormatting {
+    /// A short description of an event's `request`: exit details for `exit` events,
+    /// otherwise selected well-known fields.
+    static func detail(_ event: MachineEvent) -> String {
+        guard let request = event.request else { return "" }
+        var parts: [String] = []
+        let exit = request["exit_event"] ?? request["MonitorEvent"]?["exit_event"]
+        if let exit {
+            if let code = number(exit["exit_code"]) { parts.append("exit_code=\(code)") }
+            if let signal = number(exit["signal"]), signal > 0 {
+                let name = MachineSignal(number: Int32(signal)).name
+                parts.append("signal=\(name)")
+            }
+            if case .bool(true) = exit["oom_killed"] { parts.append("oom_killed") }
+            if case .bool(true) = exit["requested_stop"] { parts.append("requested_stop") }
+            if case .bool(true) = exit["restarting"] { parts.append("restarting") }
+            if let error = exit["error"]?.stringValue, !error.isEmpty { parts.append("error=\"\(error)\"") }
+        }
+        if let count = number(request["restart_count"]), count > 0 { parts.append("restart_count=\(count)") }
+        for key in ["error", "message", "reason"] {
+            if let text = request[key]?.stringValue, !text.isEmpty { parts.append("\(key)=\"\(text)\"") }
+        }
+        return parts.joined(separator: " ")
+    }
+
+    /// The exit code of an `exit` event, when it carries one.
+    static func exitCode(_ event: MachineEvent) -> Int? {
+        let exit = event.request?["exit_event"] ?? event.request?["MonitorEvent"]?["exit_event"]
+        return number(exit?["exit_code"])
+    }
+
+    static func number(_ value: JSONValue?) -> Int? {
+        if case .number(let number)? = value, number.isFinite { return Int(number) }
+        return nil
+    }
+
+    static let headers = ["TIME", "TYPE", "STATUS", "SOURCE", "DETAILS"]
+
+    static func row(_ event: MachineEvent) -> [String] {
+        [TimeFormatting.eventTime(event.timestamp), event.type, event.status, event.source, detail(event)]
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import TarmacAgentProtocol
+import TarmacModel
+import TarmacStore
+
+extension Control {
+    public static let eventsInView = 10
+
+    public func listMachines(app: String, filter: MachineFilter) async throws -> [Machine] {
+        _ = try await appRecord(app)
+        var result: [Machine] = []
+        for record in try await store.machines(appName: app, includeDeleted: filter.includeDeleted) where filter.matches(record) {
+            result.append(try await view(record, summary: filter.summary, includeLease: filter.includeLeases))
+        }
+        return result
+    }
+
+    public func listOrgMachines(org: String, filter: MachineFilter) async throws -> [Machine] {
+        guard try await store.org(slug: org) != nil else { throw ControlError(.notFound, "organization \"\(org)\" not found") }
+        var result: [Machine] = []
+        for record in try await store.machines(orgSlug: org, includeDeleted: filter.includeDeleted) where filter.matches(record) {
+            result.append(try await view(record, summary: true, includeLease: false))
+        }
+        return result
+    }
+
+    public func machine(app: String, id: String, includeLease: Bool = false) async throws -> Machine {
+        try await view(try await machineRecord(app: app, id: id), summary: false, includeLease: includeLease)
+    }
+
+    func machineRecord(app: String, id: String) async throws -> MachineRecord {
+        _ = try await appRecord(app)
+        guard let record = try await store.machine(id: id), record.appName == app else { throw ControlError.machineNotFound() }
+        return record
+    }
+
+    /// Loads a machine for a mutation, enforcing its lease.
+    func mutableRecord(app: String, id: String, nonce: String?) async throws -> MachineRecord {
+        let record = try await machineRecord(app: app, id: id)
+        if case .held(let owner, let expiresAt) = LeaseRules.mayMutate(lease: record.lease, nonce: nonce, now: Date()) {
+            throw ControlError(.conflict, "aborted: machine ID \(id) lease currently held by \(owner), expires at \(Timestamps.rfc3339(expiresAt))")
+        }
+        if record.destroyedAt != nil { throw ControlError(.conflict, "failed_precondition: machine \(id) is destroyed") }
+        return record
+    }
+
+    public func createMachine(app: String, request: CreateMachineRequest) async throws -> Machine {
+        _ = try await appRecord(app)
+        let config = try Self.validated(request)
+        if let ttl = request.leaseTTL, ttl < 1 || ttl > 86_400 {
+            throw ControlError(.unprocessable, "lease_ttl: must be between 1 and 86400 seconds, got \(ttl)")
+        }
+        let host = try place(region: request.region)
+        let imageRef = try await resolveImage(config.image ?? "", on: host)
+        let now = Date()
+        var record = MachineRecord(
+            id: Identifiers.machineID(), appName: app, name: request.name ?? Identifiers.machineName(), region: host.region,
+            hostID: host.id, instanceID: ULID.make(date: now), state: .created, privateIP: "", config: config,
+            imageRef: imageRef, createdAt: now, runtime: host.runtime)
+        if let ttl = request.leaseTTL {
+            record.lease = LeaseRecord(nonce: Identifiers.leaseNonce(), owner: "admin", description: "", expiresAt: now.addingTimeInterval(Double(ttl)))
+        }
+        if request.skipServiceRegistration == true { record.cordoned = true }
+        let launchEvent = MachineEvent(id: ULID.make(date: now), type: "launch", status: "created", source: "user", timestamp: Timestamps.unixMillis(now))
+        do {
+            try await store.insertMachine(record, events: [launchEvent])
+        } catch let error as StoreError where error.code == .conflict {
+            throw ControlError(.conflict, error.message, status: "name_taken")
+        }
+        let status: AgentMachineStatus
+        do {
+            status = try await host.api.apply(spec(for: record), launch: request.skipLaunch != true)
+        } catch {
+            // The agent refused or is unreachable: leave no half-made machine behind.
+            try await store.purgeMachine(id: record.id)
+            throw Self.mapAgentError(error)
+        }
+        record.privateIP = status.privateIP
+        var machine = try await view(record, summary: false, includeLease: false)
+        machine.state = MachineState.created.rawValue
+        machine.nonce = record.lease?.nonce
+        return machine
+    }
+
+    public func updateMachine(app: String, id: String, request: CreateMachineRequest, nonce: String?) async throws -> Machine {
+        var record = try await mutableRecord(app: app, id: id, nonce: nonce)
+        if let expected = request.currentVersion, !expected.isEmpty, expected != record.instanceID {
+            throw ControlError(.conflict, "machine \(id) is at version \(record.instanceID), not \(expected) (current_version mismatch)")
+        }
+        if let name = request.name, !name.isEmpty, name != record.name {
+            throw ControlError(.badRequest, "name is immutable: machine \(id) is named \"\(record.name)\"")
+        }
+        if let region = request.region, !region.isEmpty, region != record.region {
+            throw ControlError(.badRequest, "region is immutable: machine \(id) is in \"\(record.region)\"")
+        }
+        let config = try Self.validated(request)
+        let host = try host(id: record.hostID)
+        record.imageRef = try await resolveImage(config.image ?? "", on: host)
+        record.config = config
+        let now = Date()
+        record.instanceID = ULID.make(date: now)
+        record.updatedAt = now
+        let event = MachineEvent(id: ULID.make(date: now), type: "update", status: "replacing", source: "user", timestamp: Timestamps.unixMillis(now))
+        try await store.updateMachine(record, newVersion: true, events: [event])
+        do {
+            _ = try await host.api.apply(spec(for: record), launch: request.skipLaunch != true)
+        } catch {
+            throw Self.mapAgentError(error)
+        }
+        waits.notify(machineID: id)
+        return try await view(record, summary: false, includeLease: false)
+    }
+
+    public func destroyMachine(app: String, id: String, force: Bool, nonce: String?) async throws {
+        let record = try await mutableRecord(app: app, id: id, nonce: nonce)
+        let settled: Set<MachineState> = [.created, .stopped, .suspended, .failed]
+        if !force, !settled.contains(record.state) {
+            throw ControlError(.preconditionFailed, "failed_precondition: machine \(id) is \(record.state.rawValue); stop it first or destroy it with force=true")
+        }
+        try await destroyOnHost(record, force: force)
+    }
+
+    func destroyOnHost(_ record: MachineRecord, force: Bool) async throws {
+        do {
+            _ = try await host(id: record.hostID).api.command(record.id, .destroy(force: force))
+        } catch let error as AgentError where error.kind == .notFound {
+            // The host no longer knows it: nothing runs, record the destruction directly.
+            var destroyed = record
+            destroyed.state = .destroyed
+            destroyed.destroyedAt = Date()
+            try await store.updateMachine(destroyed, newVersion: false, events: [])
+            waits.notify(machineID: record.id)
+        } catch {
+            throw Self.mapAgentError(error)
+        }
+    }
+
+    static func validated(_ request: CreateMachineRequest) throws -> MachineConfig {
+        do {
+            try ConfigValidation.validateName(request.name)
+            return try ConfigValidation.normalize(request.config)
+        } catch {
+            throw ControlError(.unprocessable, error.description)
+        }
+    }
+
+    func resolveImage(_ reference: String, on host: Host) async throws -> ImageRef {
+        do {
+            return try await host.api.resolveImage(reference)
+        } catch let error as AgentError where error.kind == .imageNotFound || error.kind == .invalidArgument {
+            throw ControlError(.unprocessable, "config.image: \(error.message)")
+        } catch {
+            throw Self.mapAgentError(error)
+        }
+    }
+
+    func spec(for record: MachineRecord) -> AgentMachineSpec {
+        AgentMachineSpec(
+            machineID: record.id, appName: record.appName, name: record.name, region: record.region,
+            instanceID: record.instanceID, config: record.config, imageRef: record.imageRef)
+    }
+
+    static func mapAgentError(_ error: any Error) -> any Error {
+        guard let agentError = error as? AgentError else { return error }
+        return switch agentError.kind {
+        case .notFound: ControlError.machineNotFound()
+        case .imageNotFound, .invalidArgument: ControlError(.unprocessable, agentError.message)
+        case .invalidState: ControlError(.preconditionFailed, "failed_precondition: \(agentError.message)")
+        case .unsupported: ControlError(.unprocessable, agentError.message)
+        case .unavailable: ControlError(.unavailable, agentError.message)
+        case .internalError: ControlError(.internalError, agentError.message)
+        }
+    }
+
+    func view(_ record: MachineRecord, summary: Bool, includeLease: Bool) async throws -> Machine {
+        let events = summary ? nil : try await store.events(machineID: record.id, limit: Self.eventsInView)
+        var machine = Machine(
+            id: record.id, name: record.name, state: record.state.rawValue, region: record.region, instanceID: record.instanceID,
+            privateIP: record.privateIP, config: summary ? nil : record.config, imageRef: record.imageRef,
+            createdAt: Timestamps.rfc3339(record.createdAt), updatedAt: Timestamps.rfc3339(record.updatedAt),
+            events: events, cordoned: record.cordoned, runtime: record.runtime)
+        if includeLease, let lease = record.lease, lease.isActive(at: Date()) {
+            machine.lease = .init(description: lease.description, expiresAt: Int64(lease.expiresAt.timeIntervalSince1970), owner: lease.owner, nonce: lease.nonce)
+        }
+        return machine
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+import TarmacAgentProtocol
+import TarmacModel
+import TarmacStore
+
+/// The control plane's logic behind `/v1`: validates requests, enforces leases, records
+/// desired state durably and hands work to the host agents. It never touches a runtime.
+public final class Control: Sendable {
+    public struct Configuration: Sendable {
+        /// Region used when a request names none.
+        public var defaultRegion: String = "local"
+        public init() {}
+    }
+
+    /// A host agent and where it runs.
+    public struct Host: Sendable {
+        public var id: String
+        public var region: String
+        public var runtime: String
+        public var api: any AgentAPI
+
+        public init(id: String, region: String, runtime: String, api: any AgentAPI) {
+            self.id = id
+            self.region = region
+            self.runtime = runtime
+            self.api = api
+        }
+    }
+
+    let configuration: Configuration
+    let store: any ControlStore
+    let hosts: [Host]
+    public let waits: WaitRegistry
+    let logger: Logger
+
+    public init(configuration: Configuration, store: any ControlStore, hosts: [Host], logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.hosts = hosts
+        self.waits = WaitRegistry()
+        self.logger = logger
+    }
+
+    /// Creates the `personal` org every installation starts with.
+    public func bootstrap() async throws {
+        try await store.ensureOrg(OrgRecord(slug: "personal", name: "Personal", internalNumericID: 1))
+    }
+
+    func host(id: String) throws -> Host {
+        guard let host = hosts.first(where: { $0.id == id }) else {
+            throw ControlError(.unavailable, "the machine's host \(id) is not connected to this control plane")
+        }
+        return host
+    }
+
+    /// Placement: a host in the requested region (or the default one).
+    func place(region requested: String?) throws -> Host {
+        let region = requested.flatMap { $0.isEmpty ? nil : $0 } ?? configuration.defaultRegion
+        guard let host = hosts.first(where: { $0.region == region }) else {
+            let regions = Set(hosts.map(\.region)).sorted().joined(separator: ", ")
+            throw ControlError(.unprocessable, "no capacity in region \"\(region)\": this installation has hosts in \(regions)", status: "insufficient_capacity")
+        }
+        return host
+    }
+
+    // MARK: apps
+
+    public func listApps(orgSlug: String?) async throws -> AppList {
+        let slug = orgSlug.flatMap { $0.isEmpty ? nil : $0 } ?? "personal"
+        guard let org = try await store.org(slug: slug) else { throw ControlError(.notFound, "organization \"\(slug)\" not found") }
+        var apps: [App] = []
+        for record in try await store.apps(orgSlug: slug) {
+            apps.append(try await view(record, org: org))
+        }
+        return AppList(apps: apps)
+    }
+
+    public func createApp(_ request: CreateAppRequest) async throws -> App {
+        guard let name = request.effectiveName, !name.isEmpty else {
+            throw ControlError(.badRequest, "app name is required (field \"name\")")
+        }
+        guard Identifiers.isValidName(name) else {
+            throw ControlError(.badRequest, "invalid app name \"\(name)\": use 1-63 lowercase letters, digits and dashes, not starting or ending with a dash")
+        }
+        let slug = request.orgSlug.flatMap { $0.isEmpty ? nil : $0 } ?? "personal"
+        guard let org = try await store.org(slug: slug) else { throw ControlError(.notFound, "organization \"\(slug)\" not found") }
+        let record = AppRecord(
+            id: Identifiers.appID(), name: name, orgSlug: slug, network: request.network ?? "default",
+            internalNumericID: Int64.random(in: 1_000_000...9_999_999), createdAt: Date())
+        do {
+            try await store.insertApp(record)
+        } catch let error as StoreError where error.code == .conflict {
+            throw ControlError(.unprocessable, "Name has already been taken", status: "name_taken")
+        }
+        return try await view(record, org: org)
+    }
+
+    public func app(named name: String) async throws -> App {
+        let record = try await appRecord(name)
+        guard let org = try await store.org(slug: record.orgSlug) else { throw ControlError.appNotFound() }
+        return try await view(record, org: org)
+    }
+
+    func appRecord(_ name: String) async throws -> AppRecord {
+        guard let record = try await store.app(named: name) else { throw ControlError.appNotFound() }
+        return record
+    }
+
+    public func deleteApp(named name: String, force: Bool) async throws {
+        _ = try await appRecord(name)
+        let machines = try await store.machines(appName: name, includeDeleted: false)
+        if !machines.isEmpty, !force {
+            throw ControlError(.conflict, "failed_precondition: app \(name) still has \(machines.count) machine(s); destroy them first or delete the app with force=true")
+        }
+        for machine in machines {
+            try await destroyOnHost(machine, force: true)
+        }
+        try await store.deleteApp(named: name)
+    }
+
+    private func view(_ record: AppRecord, org: OrgRecord) async throws -> App {
+        let count = try await store.machineCount(appName: record.name)
+        return App(
+            id: record.id, name: record.name, status: count > 0 ? "deployed" : "pending", network: record.network,
+            internalNumericID: record.internalNumericID, machineCount: count,
+            organization: .init(name: org.name, slug: org.slug, internalNumericID: org.internalNumericID),
+            createdAt: Timestamps.unixMillis(record.createdAt))
+    }
+}

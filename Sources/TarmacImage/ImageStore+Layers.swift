@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+
+extension ImageStore {
+    /// The unpacked directories of `record`'s layers, lowest first, ready to be overlayfs
+    /// lower dirs. Layers are unpacked on first use and shared by every image that has them
+    /// (they are named by diff id). Unpacking needs root.
+    public func layerDirectories(for record: ImageRecord) async throws -> [String] {
+        var directories: [String] = []
+        for layer in record.layers {
+            let destination = try layerURL(diffID: layer.diffID)
+            if FileSystem.kind(destination.path) != .directory {
+                try await unpack(layer, to: destination)
+            }
+            directories.append(destination.path)
+        }
+        return directories
+    }
+
+    /// Unpacks a layer blob into a private staging directory, converts it to overlayfs form,
+    /// then renames it into `layers/`: a crash never leaves a half layer there. When another
+    /// process finishes the same layer first, its copy wins and ours is discarded.
+    func unpack(_ layer: ImageRecord.Layer, to destination: URL) async throws {
+        guard let compression = MediaType.layerCompression(layer.mediaType) else {
+            throw ImageError(.unsupported, "layer \(layer.digest) has media type \(layer.mediaType), which this store cannot unpack")
+        }
+        let blob = try blobURL(layer.digest)
+        guard FileSystem.kind(blob.path) == .regular else {
+            throw ImageError(.notFound, "layer blob \(layer.digest) is missing from the image store at \(root.path); remove the image and import it again")
+        }
+        let staging = try makeStagingDirectory("unpack")
+        defer { removeQuietly(staging) }
+        let tree = staging.appendingPathComponent("rootfs", isDirectory: true)
+        try FileSystem.makeDirectory(tree, mode: 0o755)
+        let store = self
+        try await Blocking.run {
+            var arguments = [
+                "--extract", "--file=\(blob.path)", "--directory=\(tree.path)",
+                "--numeric-owner", "--same-owner", "--same-permissions",
+                "--xattrs", "--xattrs-include=security.capability", "--xattrs-include=user.*",
+            ]
+            if let flag = compression.tarFlag { arguments.append(flag) }
+            try ExternalProcess.checked("tar", arguments, scratch: staging, what: "unpacking layer \(layer.digest)")
+            try LayerConverter(root: tree.path, logger: store.logger).convert()
+            try FileSystem.makeDirectory(store.layersDirectory, mode: 0o700)
+            if try FileSystem.renameIfAbsent(tree.path, to: destination.path) {
+                FileSystem.syncDirectory(store.layersDirectory.path)
+            }
+        }
+        logger.info("image store: unpacked layer", metadata: ["diff_id": "\(layer.diffID)", "path": "\(destination.path)"])
+    }
+}

@@ -1,0 +1,51 @@
+import TarmacSystem
+
+extension ContainerDriver {
+    public struct Configuration: Sendable {
+        /// runc's state directory (`--root`), e.g. `<dataDir>/runc`. Every container in it
+        /// belongs to this driver.
+        public var runcRoot: String
+        /// How to start the shim: program and leading arguments. Default: this executable's
+        /// hidden `runtime-shim` subcommand.
+        public var shimCommand: [String]
+        /// Returns the unpacked layer directories of an image digest, lowest layer first.
+        public var layers: @Sendable (_ imageDigest: String) async throws -> [String]
+        /// The runc program (name looked up in PATH, or a path). Default `runc`.
+        public var runc: String
+        /// Prefix of every host-global name: netns `<prefix>-<id>`, cgroup `/<prefix>/<id>`,
+        /// overlay source `<prefix>-<id>`, veth alias `<prefix>/<id>`. Default `tarmac`.
+        /// Give test runs their own prefix (not starting with `tarmac-`) so orphan removal on
+        /// either side never touches the other.
+        public var resourcePrefix: String
+        /// How long `start()` waits for each step of the shim (create, start). Default 30 s.
+        public var startTimeout: Duration
+        /// How often `wait()` checks the shim and the exit file. Default 25 ms.
+        public var pollInterval: Duration
+        /// Nameservers written to a machine's resolv.conf when its spec lists none.
+        public var fallbackNameservers: [String]
+        /// RLIMIT_NOFILE of the machine's processes. Default 1,048,576.
+        public var openFilesLimit: UInt64
+
+        public init(
+            runcRoot: String,
+            shimCommand: [String] = [Processes.currentExecutable(), "runtime-shim"],
+            layers: @escaping @Sendable (_ imageDigest: String) async throws -> [String],
+            runc: String = "runc",
+            resourcePrefix: String = "tarmac",
+            startTimeout: Duration = .seconds(30),
+            pollInterval: Duration = .milliseconds(25),
+            fallbackNameservers: [String] = ["1.1.1.1", "8.8.8.8"],
+            openFilesLimit: UInt64 = 1_048_576
+        ) {
+            self.runcRoot = runcRoot
+            self.shimCommand = shimCommand
+            self.layers = layers
+            self.runc = runc
+            self.resourcePrefix = resourcePrefix
+            self.startTimeout = startTimeout
+            self.pollInterval = pollInterval
+            self.fallbackNameservers = fallbackNameservers
+            self.openFilesLimit = openFilesLimit
+        }
+    }
+}

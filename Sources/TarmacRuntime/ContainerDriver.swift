@@ -1,0 +1,217 @@
+import Foundation
+import Logging
+import TarmacNet
+import TarmacSystem
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs machines as OCI containers with `runc`, each supervised by a `tarmac runtime-shim`
+/// process that outlives the agent and records the exit status (see `ContainerShim`).
+///
+/// `start()` overlaps its steps to stay close to a bare `runc run`: the shim is launched
+/// first (its start-up runs in parallel), the network namespace is created while the rootfs
+/// and config.json are prepared, and the namespace's interface is configured while
+/// `runc create` runs. The machine's main process runs only after `runc start`, once all of
+/// that is in place.
+public struct ContainerDriver: RuntimeDriver {
+    public let configuration: Configuration
+    let logger: Logger
+    let swapAccounting: Bool
+
+    public var name: String { "container" }
+
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.swapAccounting = CgroupV1.hasSwapAccounting
+    }
+
+    func layout(machineID: String, machineDirectory: String) -> ContainerLayout {
+        ContainerLayout(machineID: machineID, machineDirectory: machineDirectory, runcRoot: configuration.runcRoot,
+                        prefix: configuration.resourcePrefix)
+    }
+
+    func layout(for handle: RuntimeHandle) throws(RuntimeError) -> ContainerLayout {
+        try ContainerLayout(handle: handle, runcRoot: configuration.runcRoot, prefix: configuration.resourcePrefix)
+    }
+
+    // MARK: start
+
+    public func start(_ spec: RuntimeSpec) async throws -> RuntimeHandle {
+        let began = ContinuousClock.now
+        try Self.validate(spec)
+        let layout = layout(machineID: spec.machineID, machineDirectory: spec.machineDirectory)
+        let interface = try Self.interface(spec.network)
+        let layers: [String]
+        do {
+            layers = try await configuration.layers(spec.imageDigest)
+        } catch {
+            throw RuntimeError(.imageMissing, "image \(spec.imageDigest) is not available on this host: \(error)")
+        }
+        let runc = try resolve(configuration.runc)
+
+        // Whatever an earlier run left (crash, missing cleanup) goes first; cheap when nothing is there.
+        try await teardown(layout, shim: nil)
+        try createDirectory(layout.stateDirectory)
+        let shimConfiguration = ContainerShim.Configuration(
+            runc: runc, runcRoot: configuration.runcRoot, containerID: layout.containerID, bundle: layout.bundle,
+            logPath: spec.logPath, pidFile: layout.pidFile, runcLog: layout.runcLog, exitFile: layout.exitFile,
+            cgroupsPath: layout.cgroupsPath
+        )
+        let shim: ShimProcess
+        do {
+            shim = try ShimProcess.launch(command: configuration.shimCommand, configuration: shimConfiguration, diagnosticsPath: layout.shimLog)
+        } catch {
+            try? await teardown(layout, shim: nil)
+            throw error
+        }
+        let shimStartTime = Processes.startTime(of: shim.pid) ?? 0
+        try? "\(shim.pid) \(shimStartTime)\n".write(toFile: layout.shimPidFile, atomically: false, encoding: .utf8)
+
+        do {
+            let network = layout.network
+            async let namespaceReady: Void = Self.createNamespace(network, interface: interface)
+            try prepareBundle(spec, layout: layout, layers: layers, joinNetwork: interface != nil)
+            try await namespaceReady
+            try shim.send("create")
+            async let interfaceReady: Void = Self.configureInterface(network, interface: interface)
+            let initPID = try await shim.receive("created", timeout: configuration.startTimeout)
+            try await interfaceReady
+            try shim.send("start")
+            _ = try await shim.receive("started", timeout: configuration.startTimeout)
+            shim.closeChannel()
+
+            var details = layout.details
+            details[ContainerLayout.Key.logPath] = spec.logPath
+            if let initStartTime = Processes.startTime(of: initPID) {
+                details[ContainerLayout.Key.processStartTime] = String(initStartTime)
+            }
+            if interface == nil {
+                details[ContainerLayout.Key.netns] = nil
+                details[ContainerLayout.Key.veth] = nil
+            }
+            logger.debug("container started", metadata: [
+                "machine_id": "\(spec.machineID)", "pid": "\(initPID)", "duration": "\(ContinuousClock.now - began)",
+            ])
+            return RuntimeHandle(machineID: spec.machineID, driver: name, pid: shim.pid, pidStartTime: shimStartTime,
+                                 processPID: initPID, details: details)
+        } catch {
+            await shim.abandon()
+            try? await teardown(layout, shim: nil)
+            throw Self.startError(error)
+        }
+    }
+
+    // MARK: signal, wait, status
+
+    public func signal(_ handle: RuntimeHandle, _ signal: Int32) async throws {
+        let layout = try layout(for: handle)
+        if let pid = handle.processPID, let recorded = handle.details[ContainerLayout.Key.processStartTime].flatMap(UInt64.init),
+           Processes.isAlive(pid: pid, startTime: recorded) {
+            if kill(pid, signal) == 0 { return }
+            guard errno == ESRCH else {
+                throw RuntimeError(.internalError, "kill(\(pid), \(signal)) failed: \(String(cString: strerror(errno)))")
+            }
+        } else if FileManager.default.fileExists(atPath: layout.runcStateDirectory),
+                  Processes.isAlive(pid: handle.pid, startTime: handle.pidStartTime) {
+            // No usable process pid (older handle): let runc find the init.
+            let result = try await Command.run(try resolve(configuration.runc),
+                                               ["--root", layout.runcRoot, "kill", layout.containerID, String(signal)])
+            if result.succeeded { return }
+        }
+        throw RuntimeError(.notRunning, "machine \(handle.machineID) is not running")
+    }
+
+    public func wait(_ handle: RuntimeHandle) async throws -> ExitStatus {
+        let layout = try layout(for: handle)
+        while true {
+            Self.reapIfChild(handle)
+            if !Processes.isAlive(pid: handle.pid, startTime: handle.pidStartTime) {
+                // The shim writes the exit file before it exits, so this read is final.
+                return ExitFile.read(layout.exitFile) ?? Self.lostStatus(handle)
+            }
+            try await Task.sleep(for: configuration.pollInterval)
+        }
+    }
+
+    public func status(_ handle: RuntimeHandle) async -> RuntimeStatus {
+        guard let layout = try? layout(for: handle) else { return .gone }
+        Self.reapIfChild(handle)
+        if Processes.isAlive(pid: handle.pid, startTime: handle.pidStartTime) { return .running }
+        if let status = ExitFile.read(layout.exitFile) { return .exited(status) }
+        if FileManager.default.fileExists(atPath: layout.stateDirectory) { return .exited(Self.lostStatus(handle)) }
+        return .gone
+    }
+
+    /// The status reported when the shim vanished without recording one (killed, crashed).
+    static func lostStatus(_ handle: RuntimeHandle) -> ExitStatus {
+        ExitStatus(exitCode: 0, signal: 0, oomKilled: false, exitedAt: Date(),
+                   error: "the runtime shim (pid \(handle.pid)) exited without recording the machine's exit status")
+    }
+
+    /// Reaps the shim when it is a child of this process that has exited, so no zombie stays.
+    /// The start-time check keeps us from reaping an unrelated child that reused the pid.
+    static func reapIfChild(_ handle: RuntimeHandle) {
+        guard handle.pid > 0, Processes.startTime(of: handle.pid) == handle.pidStartTime else { return }
+        _ = Spawn.poll(handle.pid)
+    }
+
+    // MARK: helpers
+
+    func resolve(_ program: String) throws(RuntimeError) -> String {
+        do {
+            return try Command.resolve(program)
+        } catch {
+            throw RuntimeError(.unsupported, "\(program) is not installed (apt-get install \(program)) or run the setup command")
+        }
+    }
+
+    static func validate(_ spec: RuntimeSpec) throws(RuntimeError) {
+        guard !spec.machineID.isEmpty, !spec.machineID.contains("/"), !spec.machineID.contains("-"), !spec.machineID.hasPrefix(".") else {
+            throw RuntimeError(.startFailed, "invalid machine id \"\(spec.machineID)\"")
+        }
+        guard spec.machineDirectory.hasPrefix("/") else {
+            throw RuntimeError(.startFailed, "machine directory must be an absolute path, got \"\(spec.machineDirectory)\"")
+        }
+        guard !spec.process.args.isEmpty else {
+            throw RuntimeError(.startFailed, "no command to run: the image has no entrypoint/cmd and the machine config sets none")
+        }
+    }
+
+    /// The machine's interface, or nil when the spec asks for no network (empty address).
+    static func interface(_ network: NetworkSpec) throws(RuntimeError) -> MachineNetwork.Interface? {
+        guard !network.address.isEmpty else { return nil }
+        guard let address = IPv4Address(network.address), let gateway = IPv4Address(network.gateway),
+              (1...32).contains(network.prefixLength), !network.bridge.isEmpty else {
+            throw RuntimeError(.startFailed, "invalid network spec: address \(network.address)/\(network.prefixLength) gateway \(network.gateway) bridge \(network.bridge)")
+        }
+        return MachineNetwork.Interface(address: address, prefixLength: network.prefixLength, gateway: gateway, bridge: network.bridge)
+    }
+
+    static func createNamespace(_ network: MachineNetwork, interface: MachineNetwork.Interface?) async throws {
+        guard let interface else { return }
+        try await network.createNamespace(bridge: interface.bridge)
+    }
+
+    static func configureInterface(_ network: MachineNetwork, interface: MachineNetwork.Interface?) async throws {
+        guard let interface else { return }
+        try await network.configureInterface(interface)
+    }
+
+    static func startError(_ error: any Error) -> RuntimeError {
+        switch error {
+        case let error as RuntimeError: error
+        case let error as NetError: RuntimeError(.resources, "network setup failed: \(error.message)")
+        default: RuntimeError(.startFailed, "\(error)")
+        }
+    }
+
+    func createDirectory(_ path: String) throws(RuntimeError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw RuntimeError(.resources, "cannot create \(path): \(error.localizedDescription)")
+        }
+    }
+}

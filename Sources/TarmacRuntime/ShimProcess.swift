@@ -1,0 +1,136 @@
+import Dispatch
+import Foundation
+import TarmacSystem
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The driver's side of a freshly launched `tarmac runtime-shim`: its pid and our end of the
+/// control socket of the start protocol (see `ContainerShim`). Used only during `start()`.
+/// A socket rather than pipes so writing to a shim that died raises no SIGPIPE here.
+struct ShimProcess: Sendable {
+    let pid: pid_t
+    private let socket: Int32
+
+    /// Spawns `command + configuration.arguments` with the control socket as fd 3, stdin
+    /// /dev/null, stdout/stderr appended to `diagnosticsPath`, every other descriptor closed.
+    static func launch(command: [String], configuration: ContainerShim.Configuration, diagnosticsPath: String) throws(RuntimeError) -> ShimProcess {
+        guard let program = command.first else {
+            throw RuntimeError(.internalError, "the runtime shim command is empty")
+        }
+        do {
+            let executable = try Command.resolve(program)
+            var pair: [Int32] = [-1, -1]
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+                throw RuntimeError(.resources, "socketpair: \(String(cString: strerror(errno)))")
+            }
+            // Keep the child's end above the target so the dup2 below cannot clobber it.
+            let childEnd = try highDescriptor(pair[1])
+            defer { _ = Glibc.close(childEnd) }
+            let pid: pid_t
+            do {
+                pid = try Spawn.launch(executable, Array(command.dropFirst()) + configuration.arguments, fileActions: [
+                    .null(0),
+                    .open(diagnosticsPath, to: 1, flags: O_WRONLY | O_APPEND | O_CREAT, mode: 0o640),
+                    .duplicate(1, to: 2),
+                    .duplicate(childEnd, to: configuration.controlDescriptor),
+                    .closeFrom(configuration.controlDescriptor + 1),
+                ])
+            } catch {
+                _ = Glibc.close(pair[0])
+                throw error
+            }
+            return ShimProcess(pid: pid, socket: pair[0])
+        } catch let error as RuntimeError {
+            throw error
+        } catch {
+            throw RuntimeError(.startFailed, "cannot start the runtime shim (\(command.joined(separator: " "))): \(error)")
+        }
+    }
+
+    /// Moves `fd` to a close-on-exec descriptor ≥ 10 and closes the original.
+    private static func highDescriptor(_ fd: Int32) throws -> Int32 {
+        let moved = fcntl(fd, F_DUPFD_CLOEXEC, 10)
+        guard moved >= 0 else { throw RuntimeError(.resources, "fcntl(F_DUPFD_CLOEXEC): \(String(cString: strerror(errno)))") }
+        _ = Glibc.close(fd)
+        return moved
+    }
+
+    func send(_ command: String) throws(RuntimeError) {
+        let bytes = Array((command + "\n").utf8)
+        let written = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard written == bytes.count else {
+            throw RuntimeError(.startFailed, "the runtime shim exited early (see its log)")
+        }
+    }
+
+    /// Waits for the reply to the last command: returns the pid in `<expected> <pid>`,
+    /// throws the shim's `error <message>` or a timeout.
+    func receive(_ expected: String, timeout: Duration) async throws(RuntimeError) -> pid_t {
+        let fd = socket
+        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let line: String? = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: Self.readLine(fd, timeoutMilliseconds: milliseconds))
+            }
+        }
+        guard let line else {
+            throw RuntimeError(.startFailed, "the runtime shim did not answer \(expected) within \(timeout) or exited")
+        }
+        if line.hasPrefix("error ") {
+            throw RuntimeError(.startFailed, String(line.dropFirst("error ".count)))
+        }
+        let parts = line.split(separator: " ")
+        guard parts.count == 2, parts[0] == expected, let pid = pid_t(parts[1]) else {
+            throw RuntimeError(.internalError, "unexpected answer from the runtime shim: \(line)")
+        }
+        return pid
+    }
+
+    /// Closes our end of the socket: after `started` this is the normal end of the
+    /// conversation; before it, the shim aborts and deletes what it created.
+    func closeChannel() {
+        _ = Glibc.close(socket)
+    }
+
+    /// After a failed start: closes the socket, gives the shim `grace` to clean up and exit,
+    /// kills it if needed, and reaps it.
+    func abandon(grace: Duration = .seconds(5)) async {
+        closeChannel()
+        let deadline = ContinuousClock.now + grace
+        while ContinuousClock.now < deadline {
+            if Spawn.poll(pid) != nil { return }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        kill(pid, SIGKILL)
+        let pid = self.pid
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                _ = Spawn.wait(pid)
+                continuation.resume()
+            }
+        }
+    }
+
+    /// Reads one `\n`-terminated line, waiting at most `timeoutMilliseconds` in total.
+    private static func readLine(_ fd: Int32, timeoutMilliseconds: Int32) -> String? {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeoutMilliseconds))
+        var line: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while true {
+            let remaining = deadline - ContinuousClock.now
+            let wait = max(0, Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, wait)
+            if ready == -1 && errno == EINTR { continue }
+            guard ready > 0 else { return nil }
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count == -1 && errno == EINTR { continue }
+            guard count > 0 else { return nil }
+            line += buffer[0..<count]
+            if let newline = line.firstIndex(of: UInt8(ascii: "\n")) {
+                return String(decoding: line[..<newline], as: UTF8.self)
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import TarmacModel
+
+/// Persistence of the control plane. SQLite (embedded, default) implements it now;
+/// PostgreSQL (several API replicas) later. Every method returns after the write is durable.
+public protocol ControlStore: Sendable {
+    func ensureOrg(_ org: OrgRecord) async throws
+    func org(slug: String) async throws -> OrgRecord?
+
+    /// Throws `StoreError.conflict` when the name is taken.
+    func insertApp(_ app: AppRecord) async throws
+    func app(named name: String) async throws -> AppRecord?
+    func apps(orgSlug: String) async throws -> [AppRecord]
+    func deleteApp(named name: String) async throws
+
+    /// Inserts a machine and its first version; throws `StoreError.conflict` (with the
+    /// existing machine's ID) when a live machine of the app already has that name.
+    func insertMachine(_ machine: MachineRecord, events: [MachineEvent]) async throws
+    func machine(id: String) async throws -> MachineRecord?
+    func machines(appName: String, includeDeleted: Bool) async throws -> [MachineRecord]
+    func machines(orgSlug: String, includeDeleted: Bool) async throws -> [MachineRecord]
+    func machineCount(appName: String) async throws -> Int
+    /// Every live machine placed on a host, for reconciliation with its agent.
+    func machines(hostID: String) async throws -> [MachineRecord]
+    /// Writes the machine (and a new version entry when `newVersion`), appending `events`.
+    func updateMachine(_ machine: MachineRecord, newVersion: Bool, events: [MachineEvent]) async throws
+    /// Removes every trace of a machine (used to roll back a create the agent refused).
+    func purgeMachine(id: String) async throws
+
+    func events(machineID: String, limit: Int) async throws -> [MachineEvent]
+    func versions(machineID: String) async throws -> [MachineVersion]
+
+    /// Applies agent-reported changes and advances that host's cursor in one transaction.
+    /// Returns the records after the change.
+    func applyAgentChanges(hostID: String, changes: [MachineStateChange], cursor: Int64) async throws -> [MachineRecord]
+    func agentCursor(hostID: String) async throws -> Int64
+}

@@ -1,0 +1,111 @@
+import Foundation
+import TarmacModel
+
+/// The control plane's stored view of one machine: desired config plus the actual state
+/// last reported by its host's agent.
+public struct MachineRecord: Sendable, Hashable, Codable {
+    public var id: String
+    public var appName: String
+    public var name: String
+    public var region: String
+    public var hostID: String
+    public var instanceID: String
+    public var state: MachineState
+    public var privateIP: String
+    public var config: MachineConfig
+    public var imageRef: ImageRef
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var cordoned: Bool
+    public var restartCount: Int
+    public var runtime: String
+    public var lease: LeaseRecord?
+    /// Set once the machine is destroyed; destroyed machines stay listable with `include_deleted`.
+    public var destroyedAt: Date?
+
+    public init(id: String, appName: String, name: String, region: String, hostID: String, instanceID: String, state: MachineState, privateIP: String, config: MachineConfig, imageRef: ImageRef, createdAt: Date, runtime: String) {
+        self.id = id
+        self.appName = appName
+        self.name = name
+        self.region = region
+        self.hostID = hostID
+        self.instanceID = instanceID
+        self.state = state
+        self.privateIP = privateIP
+        self.config = config
+        self.imageRef = imageRef
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+        self.cordoned = false
+        self.restartCount = 0
+        self.runtime = runtime
+    }
+}
+
+/// A lease on a machine (`fly-machine-lease-nonce`).
+public struct LeaseRecord: Sendable, Hashable, Codable {
+    public var nonce: String
+    public var owner: String
+    public var description: String
+    public var expiresAt: Date
+
+    public init(nonce: String, owner: String, description: String, expiresAt: Date) {
+        self.nonce = nonce
+        self.owner = owner
+        self.description = description
+        self.expiresAt = expiresAt
+    }
+
+    public func isActive(at now: Date) -> Bool { expiresAt > now }
+}
+
+public struct AppRecord: Sendable, Hashable, Codable {
+    public var id: String
+    public var name: String
+    public var orgSlug: String
+    public var network: String
+    public var internalNumericID: Int64
+    public var createdAt: Date
+
+    public init(id: String, name: String, orgSlug: String, network: String, internalNumericID: Int64, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.orgSlug = orgSlug
+        self.network = network
+        self.internalNumericID = internalNumericID
+        self.createdAt = createdAt
+    }
+}
+
+public struct OrgRecord: Sendable, Hashable, Codable {
+    public var slug: String
+    public var name: String
+    public var internalNumericID: Int64
+
+    public init(slug: String, name: String, internalNumericID: Int64) {
+        self.slug = slug
+        self.name = name
+        self.internalNumericID = internalNumericID
+    }
+}
+
+/// A state change reported by an agent, applied to the view together with its event.
+public struct MachineStateChange: Sendable, Hashable {
+    public var machineID: String
+    public var instanceID: String
+    public var state: MachineState
+    public var privateIP: String
+    public var restartCount: Int
+    public var runtime: String
+    public var event: MachineEvent?
+
+    public init(machineID: String, instanceID: String, state: MachineState, privateIP: String, restartCount: Int, runtime: String, event: MachineEvent?) {
+        self.machineID = machineID
+        self.instanceID = instanceID
+        self.state = state
+        self.privateIP = privateIP
+        self.restartCount = restartCount
+        self.runtime = runtime
+        self.event = event
+    }
+}
