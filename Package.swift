@@ -94,6 +94,9 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "TarmacCLITests", dependencies: ["TarmacCLI", "TarmacClient", "TarmacModel"]),
-        .testTarget(name: "TarmacIntegrationTests", dependencies: ["TarmacClient", "TarmacModel", "TarmacSystem"]),
+        .testTarget(name: "TarmacIntegrationTests", dependencies: [
+            "TarmacClient", "TarmacModel", "TarmacSystem", "TarmacNet",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

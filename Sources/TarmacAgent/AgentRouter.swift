@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import TarmacAgentProtocol
 import TarmacModel
 
@@ -28,7 +29,9 @@ public enum AgentRouter {
         router.get("/agent/v1/updates") { request, _ in
             let after = request.uri.queryParameters.get("after").flatMap(Int64.init) ?? 0
             let timeout = min(request.uri.queryParameters.get("timeout").flatMap(Int.init) ?? 25, 60)
-            return try json(AgentUpdatesResponse(updates: await agent.updates(after: after, timeout: .seconds(timeout))))
+            // A long-poll must not hold up the server's graceful shutdown.
+            let updates = try await cancelWhenGracefulShutdown { try await agent.updates(after: after, timeout: .seconds(timeout)) }
+            return try json(AgentUpdatesResponse(updates: updates))
         }
         router.post("/agent/v1/updates/ack") { request, _ in
             let upTo = request.uri.queryParameters.get("seq").flatMap(Int64.init) ?? 0

@@ -25,13 +25,13 @@ extension APIRequest {
     }
 
     /// `PUT …/metadata` (replace) → 204.
-    public static func replaceMetadata(app: String, id: String, _ update: MetadataUpdate) throws(ClientError) -> APIRequest {
-        try APIRequest(.put, machine(app, id, "metadata")).withJSONBody(update)
+    public static func replaceMetadata(app: String, id: String, _ update: MetadataUpdate, nonce: String? = nil) throws(ClientError) -> APIRequest {
+        try APIRequest(.put, machine(app, id, "metadata")).withJSONBody(update).withLeaseNonce(nonce)
     }
 
     /// `PATCH …/metadata` (merge; nil values delete) → 204.
-    public static func patchMetadata(app: String, id: String, _ update: MetadataUpdate) throws(ClientError) -> APIRequest {
-        try APIRequest(.patch, machine(app, id, "metadata")).withJSONBody(update)
+    public static func patchMetadata(app: String, id: String, _ update: MetadataUpdate, nonce: String? = nil) throws(ClientError) -> APIRequest {
+        try APIRequest(.patch, machine(app, id, "metadata")).withJSONBody(update).withLeaseNonce(nonce)
     }
 
     /// `GET …/metadata/{key}` → ``MetadataValue``.
@@ -40,13 +40,13 @@ extension APIRequest {
     }
 
     /// `POST …/metadata/{key}` with `{"value": …}` → 204.
-    public static func setMetadataValue(app: String, id: String, key: String, value: String) throws(ClientError) -> APIRequest {
-        try APIRequest(.post, machine(app, id, "metadata", key)).withJSONBody(MetadataValue(value: value))
+    public static func setMetadataValue(app: String, id: String, key: String, value: String, nonce: String? = nil) throws(ClientError) -> APIRequest {
+        try APIRequest(.post, machine(app, id, "metadata", key)).withJSONBody(MetadataValue(value: value)).withLeaseNonce(nonce)
     }
 
     /// `DELETE …/metadata/{key}` → 204.
-    public static func deleteMetadataValue(app: String, id: String, key: String) -> APIRequest {
-        APIRequest(.delete, machine(app, id, "metadata", key))
+    public static func deleteMetadataValue(app: String, id: String, key: String, nonce: String? = nil) -> APIRequest {
+        APIRequest(.delete, machine(app, id, "metadata", key)).withLeaseNonce(nonce)
     }
 
     /// `GET …/events[?limit=N]` → `[MachineEvent]`, newest first.

@@ -25,7 +25,7 @@ extension APIRequest {
     }
 
     /// `DELETE /v1/apps/{app_name}/machines/{machine_id}[?force=true]`.
-    public static func deleteMachine(app: String, id: String, force: Bool = false, nonce: String? = nil) -> APIRequest {
+    public static func destroyMachine(app: String, id: String, force: Bool = false, nonce: String? = nil) -> APIRequest {
         APIRequest(.delete, machine(app, id), query: force ? [.init("force", "true")] : []).withLeaseNonce(nonce)
     }
 

@@ -15,6 +15,10 @@ extension TarmacClient {
         /// Largest response body accepted. Default 32 MiB.
         public var maximumResponseBytes: Int = 32 * 1024 * 1024
         public var userAgent: String = "tarmac-client"
+        /// Retry failed connection attempts (with backoff) until `connectTimeout`. Good for
+        /// long-lived callers (agent, proxy); interactive tools turn it off to fail fast
+        /// when no server is listening. Default true.
+        public var retriesFailedConnections: Bool = true
 
         public static let defaultBaseURL = "http://127.0.0.1:4280"
 

@@ -20,24 +20,24 @@ extension TarmacClient {
     }
 
     /// Replaces all metadata (`PUT`).
-    public func replaceMetadata(app: String, id: String, _ update: MetadataUpdate) async throws {
-        _ = try await send(.replaceMetadata(app: app, id: id, update))
+    public func replaceMetadata(app: String, id: String, _ update: MetadataUpdate, nonce: String? = nil) async throws {
+        _ = try await send(.replaceMetadata(app: app, id: id, update, nonce: nonce))
     }
 
     /// Merges metadata (`PATCH`); nil values delete keys.
-    public func patchMetadata(app: String, id: String, _ update: MetadataUpdate) async throws {
-        _ = try await send(.patchMetadata(app: app, id: id, update))
+    public func patchMetadata(app: String, id: String, _ update: MetadataUpdate, nonce: String? = nil) async throws {
+        _ = try await send(.patchMetadata(app: app, id: id, update, nonce: nonce))
     }
 
     public func getMetadataValue(app: String, id: String, key: String) async throws -> String {
         try await send(.getMetadataValue(app: app, id: id, key: key), as: MetadataValue.self).value
     }
 
-    public func setMetadataValue(app: String, id: String, key: String, value: String) async throws {
-        _ = try await send(.setMetadataValue(app: app, id: id, key: key, value: value))
+    public func setMetadataValue(app: String, id: String, key: String, value: String, nonce: String? = nil) async throws {
+        _ = try await send(.setMetadataValue(app: app, id: id, key: key, value: value, nonce: nonce))
     }
 
-    public func deleteMetadataValue(app: String, id: String, key: String) async throws {
-        _ = try await send(.deleteMetadataValue(app: app, id: id, key: key))
+    public func deleteMetadataValue(app: String, id: String, key: String, nonce: String? = nil) async throws {
+        _ = try await send(.deleteMetadataValue(app: app, id: id, key: key, nonce: nonce))
     }
 }

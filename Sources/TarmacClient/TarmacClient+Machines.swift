@@ -21,7 +21,7 @@ extension TarmacClient {
 
     /// Destroys a machine; without `force` only stopped or suspended machines can be destroyed.
     public func destroyMachine(app: String, id: String, force: Bool = false, nonce: String? = nil) async throws {
-        _ = try await send(.deleteMachine(app: app, id: id, force: force, nonce: nonce))
+        _ = try await send(.destroyMachine(app: app, id: id, force: force, nonce: nonce))
     }
 
     /// Lists events of one machine, newest first.

@@ -26,6 +26,7 @@ public final class TarmacClient: Sendable {
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.timeout = .init(connect: Self.timeAmount(configuration.connectTimeout), read: nil)
         httpConfiguration.redirectConfiguration = .disallow
+        httpConfiguration.connectionPool.retryConnectionEstablishment = configuration.retriesFailedConnections
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         self.init(configuration: configuration, baseURL: baseURL, httpClient: httpClient, ownsHTTPClient: true)
     }
@@ -96,9 +97,9 @@ public final class TarmacClient: Sendable {
             headers = Self.flatten(response.headers)
             let buffer = try await response.body.collect(upTo: configuration.maximumResponseBytes)
             body = Data(buffer.readableBytesView)
-        } catch is CancellationError {
-            throw CancellationError()
         } catch {
+            // AHC reports a cancelled task with its own error; keep cancellation recognisable.
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
             throw transportError(error, url: url, timeout: timeout)
         }
         guard (200..<300).contains(status) else {

@@ -31,16 +31,3 @@ enum Digests {
         String(digest.split(separator: ":").last?.prefix(12) ?? Substring(digest))
     }
 }
-
-/// Streams bytes into a SHA-256 digest and counts them.
-struct DigestCounter {
-    private var hasher = SHA256()
-    private(set) var size: Int64 = 0
-
-    mutating func update(_ data: Data) {
-        hasher.update(data: data)
-        size += Int64(data.count)
-    }
-
-    func finalize() -> String { "sha256:" + Digests.hex(hasher.finalize()) }
-}

@@ -53,11 +53,12 @@ public struct ImageRecord: Sendable, Hashable, Codable {
     /// The parsed form of `reference`.
     public var parsedReference: ImageReference? { try? ImageReference(parsing: reference) }
 
-    /// The API's `image_ref` for a machine running this image.
+    /// The API's `image_ref` for a machine running this image. Like Fly, the registry is
+    /// the host serving the registry API (`registry-1.docker.io` for Docker Hub).
     public func imageRef() -> ImageRef {
         let parsed = parsedReference
         return ImageRef(
-            registry: parsed?.domain ?? "",
+            registry: parsed?.registryHost ?? "",
             repository: parsed?.path ?? reference,
             tag: parsed?.tag ?? "",
             digest: digest,

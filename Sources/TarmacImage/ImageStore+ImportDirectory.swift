@@ -22,7 +22,7 @@ extension ImageStore {
         defer { removeQuietly(staging) }
 
         let tally = try await Blocking.run { DirectoryTally(counting: directory) }
-        progress?("packing \(tally.entries) files (\(ByteCount.format(tally.bytes))) from \(directory.path)")
+        progress?("packing \(tally.entries) files and directories (\(ByteCount.format(tally.bytes))) from \(directory.path)")
         let layer = try await Blocking.run {
             try Self.packLayer(directory, into: staging, progress: progress)
         }
@@ -92,37 +92,5 @@ extension ImageStore {
         } catch {
             throw ImageError(.io, "cannot encode image metadata", cause: error)
         }
-    }
-}
-
-/// How many entries and regular-file bytes a directory tree holds (symlinks not followed).
-struct DirectoryTally: Sendable {
-    var entries = 0
-    var bytes: Int64 = 0
-
-    init(counting directory: URL) {
-        let keys: [URLResourceKey] = [.isRegularFileKey, .fileSizeKey]
-        guard let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: keys) else { return }
-        for case let url as URL in enumerator {
-            entries += 1
-            if let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true {
-                bytes += Int64(values.fileSize ?? 0)
-            }
-        }
-    }
-}
-
-/// Human-readable byte counts (`1.5 MB`, decimal units).
-public enum ByteCount {
-    public static func format(_ bytes: Int64) -> String {
-        let units = ["B", "kB", "MB", "GB", "TB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1000, unit < units.count - 1 {
-            value /= 1000
-            unit += 1
-        }
-        if unit == 0 { return "\(bytes) B" }
-        return String(format: value < 10 ? "%.1f" : "%.0f", value) + " " + units[unit]
     }
 }

@@ -1,10 +1,17 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 
 extension ImageStore {
     /// The unpacked directories of `record`'s layers, lowest first, ready to be overlayfs
     /// lower dirs. Layers are unpacked on first use and shared by every image that has them
     /// (they are named by diff id). Unpacking needs root.
+    ///
+    /// Each directory appears once (overlayfs refuses a repeated lower dir): a layer that
+    /// occurs twice keeps only its highest position, which gives the same file system
+    /// because the upper copy re-applies everything the lower one did.
     public func layerDirectories(for record: ImageRecord) async throws -> [String] {
         var directories: [String] = []
         for layer in record.layers {
@@ -12,6 +19,7 @@ extension ImageStore {
             if FileSystem.kind(destination.path) != .directory {
                 try await unpack(layer, to: destination)
             }
+            directories.removeAll { $0 == destination.path }
             directories.append(destination.path)
         }
         return directories
@@ -40,7 +48,8 @@ extension ImageStore {
                 "--xattrs", "--xattrs-include=security.capability", "--xattrs-include=user.*",
             ]
             if let flag = compression.tarFlag { arguments.append(flag) }
-            try ExternalProcess.checked("tar", arguments, scratch: staging, what: "unpacking layer \(layer.digest)")
+            let what = "unpacking layer \(layer.digest)" + (geteuid() == 0 ? "" : " (unpacking layers needs root)")
+            try ExternalProcess.checked("tar", arguments, scratch: staging, what: what)
             try LayerConverter(root: tree.path, logger: store.logger).convert()
             try FileSystem.makeDirectory(store.layersDirectory, mode: 0o700)
             if try FileSystem.renameIfAbsent(tree.path, to: destination.path) {

@@ -19,16 +19,17 @@ extension ContainerDriver {
                                          group: Self.imageFile(layout.rootfs, "etc/group"))
         }
 
+        let hostname = spec.hostname.isEmpty ? spec.machineID : spec.hostname
         let nameservers = spec.network.nameservers.isEmpty ? configuration.fallbackNameservers : spec.network.nameservers
         try write(Self.resolvConf(nameservers: nameservers), to: layout.resolvConf)
-        try write(Self.hostsFile(hostname: spec.hostname, address: spec.network.address), to: layout.hosts)
-        try write(spec.hostname + "\n", to: layout.hostname)
+        try write(Self.hostsFile(hostname: hostname, address: spec.network.address), to: layout.hosts)
+        try write(hostname + "\n", to: layout.hostname)
 
         let document = OCISpecBuilder.build(OCISpecBuilder.Input(
-            process: spec.process, user: user, hostname: spec.hostname, rootfsPath: "rootfs",
+            process: spec.process, user: user, hostname: hostname, rootfsPath: "rootfs",
             networkNamespacePath: joinNetwork ? layout.network.namespacePath : nil, cgroupsPath: layout.cgroupsPath,
             cpus: spec.cpus, memoryMB: spec.memoryMB, swapAccounting: swapAccounting, resolvConfPath: layout.resolvConf,
-            hostsPath: layout.hosts, hostnamePath: layout.hostname, openFilesLimit: configuration.openFilesLimit
+            hostsPath: layout.hosts, hostnamePath: layout.hostname, openFilesLimit: openFilesLimit
         ))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -12,6 +12,8 @@ extension ContainerDriver {
         Self.reapIfChild(handle)
         try await teardown(layout, shim: (handle.pid, handle.pidStartTime))
         Self.reapIfChild(handle)
+        try? FileManager.default.removeItem(atPath: layout.exitFile)
+        rmdir(layout.exitDirectory) // only when empty
     }
 
     /// Removes everything of one machine's container: a shim still running (by killing its

@@ -23,7 +23,8 @@ extension ContainerDriver {
         public var pollInterval: Duration
         /// Nameservers written to a machine's resolv.conf when its spec lists none.
         public var fallbackNameservers: [String]
-        /// RLIMIT_NOFILE of the machine's processes. Default 1,048,576.
+        /// RLIMIT_NOFILE of the machine's processes, capped at the agent's own hard limit.
+        /// Default 1,048,576.
         public var openFilesLimit: UInt64
 
         public init(

@@ -9,15 +9,19 @@ import Glibc
 /// Runs machines as OCI containers with `runc`, each supervised by a `tarmac runtime-shim`
 /// process that outlives the agent and records the exit status (see `ContainerShim`).
 ///
-/// `start()` overlaps its steps to stay close to a bare `runc run`: the shim is launched
-/// first (its start-up runs in parallel), the network namespace is created while the rootfs
-/// and config.json are prepared, and the namespace's interface is configured while
-/// `runc create` runs. The machine's main process runs only after `runc start`, once all of
+/// `start()` overlaps its steps to stay close to a bare `runc run`: a shim started ahead of
+/// time is taken from a one-slot standby (or launched at once, its start-up running in
+/// parallel), the network namespace is created while the rootfs and config.json are
+/// prepared, and the namespace's interface is configured while `runc create` runs. The machine's main process runs only after `runc start`, once all of
 /// that is in place.
 public struct ContainerDriver: RuntimeDriver {
     public let configuration: Configuration
     let logger: Logger
     let swapAccounting: Bool
+    /// `configuration.openFilesLimit`, capped at this process's own hard limit: raising it
+    /// further needs CAP_SYS_RESOURCE, which a sandboxed agent may lack.
+    let openFilesLimit: UInt64
+    let standby: ShimStandby
 
     public var name: String { "container" }
 
@@ -25,11 +29,21 @@ public struct ContainerDriver: RuntimeDriver {
         self.configuration = configuration
         self.logger = logger
         self.swapAccounting = CgroupV1.hasSwapAccounting
+        var limit = rlimit()
+        let hard = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? UInt64(limit.rlim_max) : configuration.openFilesLimit
+        self.openFilesLimit = min(configuration.openFilesLimit, hard)
+        self.standby = ShimStandby(command: configuration.shimCommand)
     }
 
-    func layout(machineID: String, machineDirectory: String) -> ContainerLayout {
-        ContainerLayout(machineID: machineID, machineDirectory: machineDirectory, runcRoot: configuration.runcRoot,
-                        prefix: configuration.resourcePrefix)
+    /// Starts a standby shim now so the first `start()` does not pay for launching one.
+    /// Optional; `start()` keeps one ready after the first call anyway.
+    public func prepare() {
+        standby.refill()
+    }
+
+    func layout(for spec: RuntimeSpec) -> ContainerLayout {
+        ContainerLayout(machineID: spec.machineID, machineDirectory: spec.machineDirectory, runcRoot: configuration.runcRoot,
+                        prefix: configuration.resourcePrefix, instanceID: spec.instanceID)
     }
 
     func layout(for handle: RuntimeHandle) throws(RuntimeError) -> ContainerLayout {
@@ -41,7 +55,7 @@ public struct ContainerDriver: RuntimeDriver {
     public func start(_ spec: RuntimeSpec) async throws -> RuntimeHandle {
         let began = ContinuousClock.now
         try Self.validate(spec)
-        let layout = layout(machineID: spec.machineID, machineDirectory: spec.machineDirectory)
+        let layout = layout(for: spec)
         let interface = try Self.interface(spec.network)
         let layers: [String]
         do {
@@ -54,22 +68,26 @@ public struct ContainerDriver: RuntimeDriver {
         // Whatever an earlier run left (crash, missing cleanup) goes first; cheap when nothing is there.
         try await teardown(layout, shim: nil)
         try createDirectory(layout.stateDirectory)
+        try createDirectory(layout.exitDirectory)
+        Self.pruneExitFiles(layout)
         let shimConfiguration = ContainerShim.Configuration(
             runc: runc, runcRoot: configuration.runcRoot, containerID: layout.containerID, bundle: layout.bundle,
             logPath: spec.logPath, pidFile: layout.pidFile, runcLog: layout.runcLog, exitFile: layout.exitFile,
-            cgroupsPath: layout.cgroupsPath
+            cgroupsPath: layout.cgroupsPath, diagnosticsPath: layout.shimLog
         )
         let shim: ShimProcess
         do {
-            shim = try ShimProcess.launch(command: configuration.shimCommand, configuration: shimConfiguration, diagnosticsPath: layout.shimLog)
+            shim = try standby.take()
         } catch {
             try? await teardown(layout, shim: nil)
             throw error
         }
+        defer { standby.refill() }
         let shimStartTime = Processes.startTime(of: shim.pid) ?? 0
         try? "\(shim.pid) \(shimStartTime)\n".write(toFile: layout.shimPidFile, atomically: false, encoding: .utf8)
 
         do {
+            try shim.configure(shimConfiguration)
             let network = layout.network
             async let namespaceReady: Void = Self.createNamespace(network, interface: interface)
             try prepareBundle(spec, layout: layout, layers: layers, joinNetwork: interface != nil)
@@ -142,6 +160,20 @@ public struct ContainerDriver: RuntimeDriver {
         if let status = ExitFile.read(layout.exitFile) { return .exited(status) }
         if FileManager.default.fileExists(atPath: layout.stateDirectory) { return .exited(Self.lostStatus(handle)) }
         return .gone
+    }
+
+    /// Removes this start's exit file if an earlier start of the same instance left one, and
+    /// exit files of other instances older than a day (their cleanup never ran).
+    static func pruneExitFiles(_ layout: ContainerLayout) {
+        let fileManager = FileManager.default
+        try? fileManager.removeItem(atPath: layout.exitFile)
+        let cutoff = Date().addingTimeInterval(-86_400)
+        for name in (try? fileManager.contentsOfDirectory(atPath: layout.exitDirectory)) ?? [] {
+            let path = "\(layout.exitDirectory)/\(name)"
+            if let modified = (try? fileManager.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < cutoff {
+                try? fileManager.removeItem(atPath: path)
+            }
+        }
     }
 
     /// The status reported when the shim vanished without recording one (killed, crashed).

@@ -7,8 +7,11 @@ import TarmacNet
 /// <machineDirectory>/bundle/rootfs/         overlay mount point (image layers + upper)
 /// <machineDirectory>/bundle/etc/            resolv.conf, hosts, hostname (bind-mounted ro)
 /// <machineDirectory>/overlay/{upper,work}   writable layer, emptied each start
-/// <machineDirectory>/state/                 init.pid, runc.log, shim.log, shim.pid, exit.json
+/// <machineDirectory>/state/                 init.pid, runc.log, shim.log, shim.pid (per start)
+/// <machineDirectory>/exits/<instanceID>.json exit status of one start, written by its shim
 /// ```
+/// Exit files live outside the per-start state so that a start replacing a still-running
+/// instance cannot lose or mix up the old instance's exit status.
 /// Host-global names carry `prefix`: netns `<prefix>-<id>`, cgroup `/<prefix>/<id>`, overlay
 /// source `<prefix>-<id>`.
 struct ContainerLayout: Sendable, Hashable {
@@ -16,6 +19,8 @@ struct ContainerLayout: Sendable, Hashable {
     var machineDirectory: String
     var runcRoot: String
     var prefix: String
+    /// This start's exit file (`exits/<instanceID>.json`).
+    var exitFile: String
 
     var containerID: String { machineID }
     var bundle: String { "\(machineDirectory)/bundle" }
@@ -33,7 +38,7 @@ struct ContainerLayout: Sendable, Hashable {
     var runcLog: String { "\(stateDirectory)/runc.log" }
     var shimLog: String { "\(stateDirectory)/shim.log" }
     var shimPidFile: String { "\(stateDirectory)/shim.pid" }
-    var exitFile: String { "\(stateDirectory)/exit.json" }
+    var exitDirectory: String { "\(machineDirectory)/exits" }
     var runcStateDirectory: String { "\(runcRoot)/\(containerID)" }
     var cgroupsPath: String { "/\(prefix)/\(machineID)" }
     var overlaySource: String { "\(prefix)-\(machineID)" }
@@ -70,14 +75,17 @@ struct ContainerLayout: Sendable, Hashable {
         }
         self.init(
             machineID: handle.machineID, machineDirectory: machineDirectory,
-            runcRoot: handle.details[Key.runcRoot] ?? runcRoot, prefix: handle.details[Key.prefix] ?? prefix
+            runcRoot: handle.details[Key.runcRoot] ?? runcRoot, prefix: handle.details[Key.prefix] ?? prefix, instanceID: ""
         )
+        if let exitFile = handle.details[Key.exitFile] { self.exitFile = exitFile }
     }
 
-    init(machineID: String, machineDirectory: String, runcRoot: String, prefix: String) {
+    init(machineID: String, machineDirectory: String, runcRoot: String, prefix: String, instanceID: String) {
         self.machineID = machineID
         self.machineDirectory = machineDirectory
         self.runcRoot = runcRoot
         self.prefix = prefix
+        let name = instanceID.filter { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+        self.exitFile = "\(machineDirectory)/exits/\(name.isEmpty ? "exit" : name).json"
     }
 }

@@ -12,9 +12,9 @@ struct ShimProcess: Sendable {
     let pid: pid_t
     private let socket: Int32
 
-    /// Spawns `command + configuration.arguments` with the control socket as fd 3, stdin
-    /// /dev/null, stdout/stderr appended to `diagnosticsPath`, every other descriptor closed.
-    static func launch(command: [String], configuration: ContainerShim.Configuration, diagnosticsPath: String) throws(RuntimeError) -> ShimProcess {
+    /// Spawns `command` with the control socket as fd 3, stdin/stdout/stderr /dev/null (the
+    /// shim redirects its output once configured) and every other descriptor closed.
+    static func launch(command: [String]) throws(RuntimeError) -> ShimProcess {
         guard let program = command.first else {
             throw RuntimeError(.internalError, "the runtime shim command is empty")
         }
@@ -29,12 +29,10 @@ struct ShimProcess: Sendable {
             defer { _ = Glibc.close(childEnd) }
             let pid: pid_t
             do {
-                pid = try Spawn.launch(executable, Array(command.dropFirst()) + configuration.arguments, fileActions: [
-                    .null(0),
-                    .open(diagnosticsPath, to: 1, flags: O_WRONLY | O_APPEND | O_CREAT, mode: 0o640),
-                    .duplicate(1, to: 2),
-                    .duplicate(childEnd, to: configuration.controlDescriptor),
-                    .closeFrom(configuration.controlDescriptor + 1),
+                pid = try Spawn.launch(executable, Array(command.dropFirst()), fileActions: [
+                    .null(0), .null(1), .null(2),
+                    .duplicate(childEnd, to: ContainerShim.controlDescriptor),
+                    .closeFrom(ContainerShim.controlDescriptor + 1),
                 ])
             } catch {
                 _ = Glibc.close(pair[0])
@@ -54,6 +52,20 @@ struct ShimProcess: Sendable {
         guard moved >= 0 else { throw RuntimeError(.resources, "fcntl(F_DUPFD_CLOEXEC): \(String(cString: strerror(errno)))") }
         _ = Glibc.close(fd)
         return moved
+    }
+
+    /// Whether the process is still running (reaps it when it has exited).
+    var isRunning: Bool { Spawn.poll(pid) == nil && kill(pid, 0) == 0 }
+
+    /// Hands the shim the container it supervises.
+    func configure(_ configuration: ContainerShim.Configuration) throws(RuntimeError) {
+        let json: Data
+        do {
+            json = try JSONEncoder().encode(configuration)
+        } catch {
+            throw RuntimeError(.internalError, "cannot encode the shim configuration: \(error)")
+        }
+        try send("config " + String(decoding: json, as: UTF8.self))
     }
 
     func send(_ command: String) throws(RuntimeError) {

@@ -27,7 +27,7 @@ import Testing
         (APIRequest.cordonMachine(app: "web", id: "abc"), "POST", "/v1/apps/web/machines/abc/cordon"),
         (APIRequest.uncordonMachine(app: "web", id: "abc"), "POST", "/v1/apps/web/machines/abc/uncordon"),
         (APIRequest.restartMachine(app: "web", id: "abc"), "POST", "/v1/apps/web/machines/abc/restart"),
-        (APIRequest.deleteMachine(app: "web", id: "abc"), "DELETE", "/v1/apps/web/machines/abc"),
+        (APIRequest.destroyMachine(app: "web", id: "abc"), "DELETE", "/v1/apps/web/machines/abc"),
         (APIRequest.getLease(app: "web", id: "abc"), "GET", "/v1/apps/web/machines/abc/lease"),
         (APIRequest.releaseLease(app: "web", id: "abc", nonce: "n"), "DELETE", "/v1/apps/web/machines/abc/lease"),
         (APIRequest.getMetadata(app: "web", id: "abc"), "GET", "/v1/apps/web/machines/abc/metadata"),
@@ -92,7 +92,7 @@ import Testing
         let restart = APIRequest.restartMachine(app: "web", id: "abc", options: RestartOptions(signal: "SIGTERM", timeout: "10s", forceStop: true))
         #expect(restart.queryString == "signal=SIGTERM&timeout=10s&force_stop=true")
 
-        #expect(APIRequest.deleteMachine(app: "web", id: "abc", force: true).queryString == "force=true")
+        #expect(APIRequest.destroyMachine(app: "web", id: "abc", force: true).queryString == "force=true")
         #expect(APIRequest.listEvents(app: "web", id: "abc", limit: 5).queryString == "limit=5")
 
         var org = OrgMachineListOptions()
@@ -132,8 +132,12 @@ import Testing
             try APIRequest.signalMachine(app: "a", id: "m", signal: .sigterm, nonce: "n"),
             APIRequest.cordonMachine(app: "a", id: "m", nonce: "n"),
             APIRequest.uncordonMachine(app: "a", id: "m", nonce: "n"),
-            APIRequest.deleteMachine(app: "a", id: "m", nonce: "n"),
+            APIRequest.destroyMachine(app: "a", id: "m", nonce: "n"),
             try APIRequest.updateMachine(app: "a", id: "m", CreateMachineRequest(config: MachineConfig(image: "x")), nonce: "n"),
+            try APIRequest.replaceMetadata(app: "a", id: "m", MetadataUpdate(metadata: [:]), nonce: "n"),
+            try APIRequest.patchMetadata(app: "a", id: "m", MetadataUpdate(metadata: [:]), nonce: "n"),
+            try APIRequest.setMetadataValue(app: "a", id: "m", key: "k", value: "v", nonce: "n"),
+            APIRequest.deleteMetadataValue(app: "a", id: "m", key: "k", nonce: "n"),
         ]
         for request in requests {
             #expect(request.headers == [.init("fly-machine-lease-nonce", "n")], "\(request.path)")
@@ -145,7 +149,11 @@ import Testing
     @Test func metadataBodies() throws {
         let patch = try APIRequest.patchMetadata(app: "a", id: "m", MetadataUpdate(metadata: ["keep": "v", "drop": nil], machineVersion: "01V"))
         #expect(patch.method == .patch)
-        #expect(String(decoding: try #require(patch.body), as: UTF8.self) == #"{"metadata":{"drop":null,"keep":"v"},"machine_version":"01V"}"#)
+        let patchBody = try JSONDecoder().decode(JSONValue.self, from: #require(patch.body))
+        #expect(patchBody == .object([
+            "metadata": .object(["drop": .null, "keep": .string("v")]),
+            "machine_version": .string("01V"),
+        ]), "nil values are sent as JSON null")
         let put = try APIRequest.replaceMetadata(app: "a", id: "m", MetadataUpdate(metadata: ["k": "v"]))
         #expect(put.method == .put)
         #expect(put.path == "/v1/apps/a/machines/m/metadata")

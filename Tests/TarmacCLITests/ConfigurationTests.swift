@@ -31,6 +31,7 @@ import Testing
         // Port 1 on localhost: nothing listens there, the connection is refused at once.
         var configuration = TarmacClient.Configuration(baseURL: "http://127.0.0.1:1")
         configuration.timeout = .seconds(5)
+        configuration.retriesFailedConnections = false
         await #expect {
             try await TarmacClient.withClient(configuration: configuration) { client in
                 try await client.listApps()

@@ -1,5 +1,5 @@
 import Foundation
-import TarmacClient
+@testable import TarmacClient
 import TarmacModel
 import Testing
 
@@ -61,28 +61,28 @@ import Testing
     }
 
     @Test func serverErrorTextIsKeptVerbatim() {
-        let notFound = APIResponse.errorForTesting(status: 404, body: #"{"error":"machine not found"}"#)
+        let notFound = APIResponse.error(status: 404, reason: "", body: Fixtures.data(#"{"error":"machine not found"}"#), url: "u")
         #expect(notFound.message == "machine not found")
         #expect(notFound.code == .server)
         #expect(notFound.httpStatus == 404)
         #expect(notFound.isNotFound)
         #expect(notFound.description == "machine not found")
 
-        let taken = APIResponse.errorForTesting(status: 422, body: #"{"error":"Name has already been taken","status":"name_taken"}"#)
+        let taken = APIResponse.error(status: 422, reason: "", body: Fixtures.data(#"{"error":"Name has already been taken","status":"name_taken"}"#), url: "u")
         #expect(taken.message == "Name has already been taken")
         #expect(taken.serverStatus == "name_taken")
 
-        let lease = APIResponse.errorForTesting(status: 409, body: #"{"status":"error","message":"aborted: lease currently held by x"}"#)
+        let lease = APIResponse.error(status: 409, reason: "", body: Fixtures.data(#"{"status":"error","message":"aborted: lease currently held by x"}"#), url: "u")
         #expect(lease.message == "aborted: lease currently held by x")
         #expect(lease.isConflict)
 
-        let timeout = APIResponse.errorForTesting(status: 408, body: #"{"error":"machine failed to reach desired state, started, currently stopped"}"#)
+        let timeout = APIResponse.error(status: 408, reason: "", body: Fixtures.data(#"{"error":"machine failed to reach desired state, started, currently stopped"}"#), url: "u")
         #expect(timeout.isTimeout)
 
-        let plain = APIResponse.errorForTesting(status: 502, body: "bad gateway\n")
+        let plain = APIResponse.error(status: 502, reason: "", body: Fixtures.data("bad gateway\n"), url: "u")
         #expect(plain.message == "bad gateway")
 
-        let empty = APIResponse.errorForTesting(status: 503, body: "", reason: "Service Unavailable")
+        let empty = APIResponse.error(status: 503, reason: "Service Unavailable", body: Fixtures.data(""), url: "u")
         #expect(empty.message == "HTTP 503 Service Unavailable")
     }
 
@@ -90,6 +90,6 @@ import Testing
         struct FakeNIOError: Error, CustomStringConvertible {
             var description: String { "NIOConnectionError(host: \"127.0.0.1\", port: 4280, connectionErrors: [connect(descriptor:addr:size:): Connection refused (errno: 111)])" }
         }
-        #expect(TarmacClient.shortTransportDetailForTesting(FakeNIOError()) == "connection refused")
+        #expect(TarmacClient.shortTransportDetail(FakeNIOError()) == "connection refused")
     }
 }

@@ -30,7 +30,7 @@ struct DirectoryImportTests {
             #expect(try store.list() == [record])
 
             let ref = record.imageRef()
-            #expect(ref.registry == "docker.io")
+            #expect(ref.registry == "registry-1.docker.io")
             #expect(ref.repository == "library/web")
             #expect(ref.tag == "v1")
             #expect(ref.digest == record.digest)

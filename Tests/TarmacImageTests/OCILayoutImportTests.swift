@@ -178,6 +178,25 @@ struct OCILayoutImportTests {
         }
     }
 
+    @Test func aRepeatedLayerIsMountedOnce() async throws {
+        try await Scratch.with { scratch in
+            let layout = try OCILayoutBuilder(scratch.appendingPathComponent("layout"))
+            var base = TarWriter()
+            base.add("base.txt", contents: "base\n")
+            let baseLayer = try layout.blob(base.finished(), mediaType: MediaType.ociLayer)
+            let empty = try layout.blob(TarWriter().finished(), mediaType: MediaType.ociLayer)
+            let manifest = try layout.image(layers: [(empty, empty.digest), (baseLayer, baseLayer.digest), (empty, empty.digest)])
+            try layout.writeIndex([(manifest, "v1")])
+            let store = Scratch.store(in: scratch)
+            let record = try await store.importOCILayout(layout.root, selecting: "v1", as: "twice:v1")
+            #expect(record.layers.count == 3)
+            let directories = try await store.layerDirectories(for: record)
+            #expect(directories.count == 2)
+            #expect(directories.last?.hasSuffix(String(empty.digest.dropFirst(7))) == true)
+            try expectConsistent(store)
+        }
+    }
+
     @Test func refusesAnotherArchitecture() async throws {
         try await Scratch.with { scratch in
             let layout = try OCILayoutBuilder(scratch.appendingPathComponent("layout"))

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import TarmacModel
-import TarmacNet
+@testable import TarmacNet
 import TarmacSystem
 import Testing
 @testable import TarmacRuntime
@@ -34,9 +34,12 @@ struct ContainerFixture {
     /// A one-layer busybox image, built once per test process.
     static let image: Result<String, any Error> = Result { try buildImage() }
 
+    /// Built into a temporary directory and renamed into place, reused by later runs.
     static func buildImage() throws -> String {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-runtime-tests-image-\(getpid())").path
+        let final = FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-runtime-tests-image-v1").path
         let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: "\(final)/.complete") { return final }
+        let root = "\(final).tmp-\(getpid())"
         try? fileManager.removeItem(atPath: root)
         for directory in ["bin", "etc", "tmp", "www", "root", "home/app"] {
             try fileManager.createDirectory(atPath: "\(root)/\(directory)", withIntermediateDirectories: true)
@@ -50,7 +53,10 @@ struct ContainerFixture {
         try "root:x:0:\napp:x:1000:\nextra:x:2000:app\n".write(toFile: "\(root)/etc/group", atomically: true, encoding: .utf8)
         try "hello from tarmac\n".write(toFile: "\(root)/www/index.html", atomically: true, encoding: .utf8)
         chmod("\(root)/tmp", 0o1777)
-        return root
+        fileManager.createFile(atPath: "\(root)/.complete", contents: Data())
+        try? fileManager.removeItem(atPath: final)
+        if rename(root, final) != 0 { try? fileManager.removeItem(atPath: root) }
+        return final
     }
 
     /// Ensures the test bridge (idempotent).
@@ -102,7 +108,7 @@ struct ContainerFixture {
             network = NetworkSpec(address: "", prefixLength: 0, gateway: "", bridge: "", nameservers: [])
         }
         return RuntimeSpec(
-            machineID: id, instanceID: "01TEST", appName: "tests", imageDigest: image,
+            machineID: id, instanceID: UUID().uuidString.replacingOccurrences(of: "-", with: ""), appName: "tests", imageDigest: image,
             process: ProcessSpec(args: args, env: env, workingDirectory: cwd, user: user),
             cpus: 1, memoryMB: memoryMB, network: network, hostname: "m-\(id.prefix(6))",
             machineDirectory: directory, logPath: "\(directory)/machine.log"
@@ -110,9 +116,9 @@ struct ContainerFixture {
     }
 
     /// Waits with a deadline so a broken driver fails the test instead of hanging it.
-    func wait(_ handle: RuntimeHandle, using driver: ContainerDriver? = nil, timeout: Duration = .seconds(15)) async throws -> ExitStatus {
+    func wait(_ handle: RuntimeHandle, using driver: ContainerDriver? = nil, timeout: Duration = .seconds(15)) async throws -> TarmacRuntime.ExitStatus {
         let driver = driver ?? self.driver
-        return try await withThrowingTaskGroup(of: ExitStatus?.self) { group in
+        return try await withThrowingTaskGroup(of: TarmacRuntime.ExitStatus?.self) { group in
             group.addTask { try await driver.wait(handle) }
             group.addTask {
                 try await Task.sleep(for: timeout)

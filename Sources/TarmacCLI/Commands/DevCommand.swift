@@ -30,6 +30,9 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Host bridge the machines are attached to.")
     var bridge: String = "tarmac0"
 
+    @Option(name: .long, help: ArgumentHelp("Prefix of host-global resource names (netns, cgroups); lets several instances share a host.", visibility: .hidden))
+    var resourcePrefix: String = "tarmac"
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -42,7 +45,7 @@ struct DevCommand: AsyncParsableCommand {
         }
         let settings = try DevSettings(
             dataDirectory: dataDir ?? DevSettings.defaultDataDirectory(), apiListen: apiListen, region: region,
-            runtime: runtime, subnet: subnet, bridge: bridge)
+            runtime: runtime, subnet: subnet, bridge: bridge, resourcePrefix: resourcePrefix)
         try await DevServer(settings: settings, logger: Logger(label: "tarmac")).run()
     }
 }

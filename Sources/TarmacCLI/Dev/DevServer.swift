@@ -37,9 +37,10 @@ struct DevServer {
 
         let images = ImageStore(root: URL(fileURLWithPath: root + "/images"), logger: logger)
         let driver = ContainerDriver(
-            configuration: .init(runcRoot: root + "/agent/runc", layers: { digest in
-                try await images.layerDirectories(for: images.resolve(digest))
-            }),
+            configuration: .init(
+                runcRoot: root + "/agent/runc",
+                layers: { digest in try await images.layerDirectories(for: images.resolve(digest)) },
+                resourcePrefix: settings.resourcePrefix),
             logger: logger)
         var agentConfiguration = Agent.Configuration(dataDirectory: root + "/agent", subnet: settings.subnet)
         agentConfiguration.region = settings.region

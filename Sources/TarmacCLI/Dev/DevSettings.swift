@@ -10,8 +10,9 @@ struct DevSettings: Sendable {
     var runtime: RuntimeChoice
     var subnet: IPv4CIDR
     var bridge: String
+    var resourcePrefix: String
 
-    init(dataDirectory: String, apiListen: String, region: String, runtime: RuntimeChoice, subnet: String, bridge: String) throws {
+    init(dataDirectory: String, apiListen: String, region: String, runtime: RuntimeChoice, subnet: String, bridge: String, resourcePrefix: String) throws {
         self.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         guard let colon = apiListen.lastIndex(of: ":"), let port = Int(apiListen[apiListen.index(after: colon)...]), (1...65535).contains(port) else {
             throw DevError("--api-listen must be host:port, e.g. 127.0.0.1:4280 (got \"\(apiListen)\")")
@@ -29,6 +30,10 @@ struct DevSettings: Sendable {
         self.subnet = cidr
         guard (1...15).contains(bridge.count) else { throw DevError("--bridge must be 1-15 characters (got \"\(bridge)\")") }
         self.bridge = bridge
+        guard (1...12).contains(resourcePrefix.count), resourcePrefix.allSatisfy({ $0.isLetter || $0.isNumber }) else {
+            throw DevError("--resource-prefix must be 1-12 letters or digits (got \"\(resourcePrefix)\")")
+        }
+        self.resourcePrefix = resourcePrefix
     }
 
     static func defaultDataDirectory() -> String {

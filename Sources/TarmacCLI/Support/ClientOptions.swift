@@ -18,7 +18,10 @@ struct ClientOptions: ParsableArguments {
         let settings = ClientSettings.resolve(
             apiFlag: api, tokenFlag: token, environment: environment,
             readFile: { path in try? String(contentsOfFile: path, encoding: .utf8) })
-        return TarmacClient.Configuration(baseURL: settings.baseURL, token: settings.token)
+        var configuration = TarmacClient.Configuration(baseURL: settings.baseURL, token: settings.token)
+        // A CLI should say at once that no server is listening rather than retry for seconds.
+        configuration.retriesFailedConnections = false
+        return configuration
     }
 
     /// Runs `body` with a client, shuts the client down, and turns failures into the

@@ -17,8 +17,7 @@ enum TableRenderer {
                     line += String(repeating: " ", count: widths[index] - cell.count + 2)
                 }
             }
-            while line.last == " " { line.removeLast() }
-            return line
+            return trimmingTrailingSpaces(line)
         }.joined(separator: "\n")
     }
 
@@ -28,14 +27,12 @@ enum TableRenderer {
         return pairs.map { label, value in
             let key = label + ":"
             let line = indent + key + String(repeating: " ", count: width - key.count + 1) + value
-            return line.trimmingTrailingSpaces()
+            return trimmingTrailingSpaces(line)
         }.joined(separator: "\n")
     }
-}
 
-extension String {
-    func trimmingTrailingSpaces() -> String {
-        var copy = self
+    static func trimmingTrailingSpaces(_ text: String) -> String {
+        var copy = text
         while copy.last == " " { copy.removeLast() }
         return copy
     }

@@ -21,7 +21,7 @@ struct MachineDestroyCommand: AsyncParsableCommand {
     func run() async throws {
         let appName = try app.resolvedApp()
         try await client.withClient { api in
-            let response = try await api.send(.deleteMachine(app: appName, id: id, force: force, nonce: lease.leaseNonce))
+            let response = try await api.send(.destroyMachine(app: appName, id: id, force: force, nonce: lease.leaseNonce))
             if client.json { return Console.printJSON(response.body) }
             Console.line("Destroyed machine \(id).")
         }

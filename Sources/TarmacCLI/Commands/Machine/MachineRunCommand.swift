@@ -127,20 +127,26 @@ struct MachineRunCommand: AsyncParsableCommand {
             }
             Console.error("Created machine \(machine.id) (\(machine.name)) from \(image)")
             let waiter = MachineWaiter(client: api, app: appName)
-            _ = try await waiter.wait(
+            let outcome = try await waiter.wait(
                 id: machine.id, states: ["started", "stopped", "failed", "destroyed"], timeout: timeout,
                 message: "waiting for machine \(machine.id) to start")
-            try await Self.report(machineID: machine.id, app: appName, api: api, json: client.json)
+            try await Self.report(
+                machineID: machine.id, app: appName, api: api, json: client.json,
+                expectDestroyed: autoDestroy && outcome.state == "destroyed")
         }
     }
 
     /// Prints the machine after the wait; a machine that did not stay up is an error
-    /// unless it exited with code 0 (a finished one-shot job).
-    static func report(machineID: String, app: String, api: TarmacClient, json: Bool) async throws {
+    /// unless it exited with code 0 (a finished one-shot job) or was auto-destroyed.
+    static func report(machineID: String, app: String, api: TarmacClient, json: Bool, expectDestroyed: Bool) async throws {
         let response: APIResponse
         do {
             response = try await api.send(.getMachine(app: app, id: machineID))
         } catch let error as ClientError where error.isNotFound {
+            if expectDestroyed {
+                Console.error("machine \(machineID) ran and was destroyed (--auto-destroy)")
+                return
+            }
             throw CLIError(message: "machine \(machineID) was destroyed before it started")
         }
         let machine = try response.decode(Machine.self)
@@ -148,7 +154,7 @@ struct MachineRunCommand: AsyncParsableCommand {
         guard machine.state != "started" else { return }
         let exit = machine.events?.first { $0.type == "exit" }
         let detail = exit.map { EventFormatting.detail($0) } ?? ""
-        if machine.state == "stopped", let exit, EventFormatting.exitCode(exit) == 0 {
+        if machine.state == "stopped" || machine.state == "destroyed" && expectDestroyed, let exit, EventFormatting.exitCode(exit) == 0 {
             Console.error("machine \(machineID) ran and exited successfully")
             return
         }

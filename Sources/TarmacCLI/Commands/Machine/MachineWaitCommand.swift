@@ -24,7 +24,7 @@ struct MachineWaitCommand: AsyncParsableCommand {
     @OptionGroup var app: AppOptions
     @OptionGroup var client: ClientOptions
 
-    static let knownStates: Set<String> = ["started", "stopped", "suspended", "destroyed", "failed", "settled", "created"]
+    static let knownStates: Set<String> = ["started", "stopped", "suspended", "destroyed", "failed", "settled"]
 
     func validate() throws {
         _ = try states()

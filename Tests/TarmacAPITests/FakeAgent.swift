@@ -1,0 +1,84 @@
+import Foundation
+import Synchronization
+import TarmacAgentProtocol
+import TarmacModel
+
+/// An in-memory host agent: resolves a fixed set of images, records every call, and fails
+/// on demand. It never changes machine state by itself; tests report state changes through
+/// the store, as `AgentSync` would.
+final class FakeAgent: AgentAPI {
+    struct State {
+        var applies: [(spec: AgentMachineSpec, launch: Bool)] = []
+        var commands: [(machineID: String, command: AgentCommand)] = []
+        var specs: [String: AgentMachineSpec] = [:]
+        var applyError: AgentError?
+        /// Errors for commands by name (`start`, `stop`, `suspend`, `destroy` …).
+        var commandErrors: [String: AgentError] = [:]
+    }
+
+    static let digestV1 = "sha256:" + String(repeating: "a1", count: 32)
+    static let digestV2 = "sha256:" + String(repeating: "b2", count: 32)
+    static let images: [String: ImageRef] = [
+        "web:v1": ImageRef(registry: "docker.io", repository: "library/web", tag: "v1", digest: digestV1, labels: [:]),
+        "web:v2": ImageRef(registry: "docker.io", repository: "library/web", tag: "v2", digest: digestV2, labels: ["version": "2"]),
+    ]
+    static let privateIP = "172.30.0.2"
+
+    let state = Mutex(State())
+
+    var applies: [(spec: AgentMachineSpec, launch: Bool)] { state.withLock { $0.applies } }
+    var commands: [(machineID: String, command: AgentCommand)] { state.withLock { $0.commands } }
+
+    func failApply(with error: AgentError?) { state.withLock { $0.applyError = error } }
+    func fail(_ command: String, with error: AgentError?) { state.withLock { $0.commandErrors[command] = error } }
+
+    static func name(of command: AgentCommand) -> String {
+        switch command {
+        case .start: "start"
+        case .stop: "stop"
+        case .restart: "restart"
+        case .signal: "signal"
+        case .suspend: "suspend"
+        case .destroy: "destroy"
+        }
+    }
+
+    func info() async throws -> AgentInfo {
+        AgentInfo(hostID: "host-1", region: "local", runtime: "container", runtimeReason: "fake")
+    }
+
+    func resolveImage(_ reference: String) async throws -> ImageRef {
+        guard let ref = Self.images[reference] else {
+            throw AgentError(.imageNotFound, "image \"\(reference)\" is not in this host's image store")
+        }
+        return ref
+    }
+
+    func apply(_ spec: AgentMachineSpec, launch: Bool) async throws -> AgentMachineStatus {
+        try state.withLock { state in
+            state.applies.append((spec, launch))
+            if let error = state.applyError { throw error }
+            state.specs[spec.machineID] = spec
+            return AgentMachineStatus(
+                machineID: spec.machineID, instanceID: spec.instanceID, state: launch ? .starting : .created,
+                privateIP: Self.privateIP, restartCount: 0, runtime: "container")
+        }
+    }
+
+    func command(_ machineID: String, _ command: AgentCommand) async throws -> AgentMachineStatus {
+        try state.withLock { state in
+            state.commands.append((machineID, command))
+            if let error = state.commandErrors[Self.name(of: command)] { throw error }
+            guard let spec = state.specs[machineID] else { throw AgentError(.notFound, "machine not found") }
+            return AgentMachineStatus(
+                machineID: machineID, instanceID: spec.instanceID, state: .started, privateIP: Self.privateIP,
+                restartCount: 0, runtime: "container")
+        }
+    }
+
+    func machines() async throws -> [AgentMachineStatus] { [] }
+
+    func updates(after: Int64, timeout: Duration) async throws -> [AgentUpdate] { [] }
+
+    func acknowledge(upTo sequence: Int64) async throws {}
+}

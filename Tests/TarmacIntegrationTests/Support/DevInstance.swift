@@ -1,0 +1,193 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import TarmacNet
+
+/// A real `tarmac dev` process on its own data directory, port, bridge, subnet and resource
+/// prefix, so suites can run side by side (and beside a developer's own instance).
+final class DevInstance: @unchecked Sendable {
+    // @unchecked: `process` is only touched from the test that owns the instance.
+    let dataDirectory: URL
+    let port: Int
+    let token = "test-token-" + UUID().uuidString.prefix(8).lowercased()
+    let bridge: String
+    let subnet: String
+    let prefix: String
+    private var process: Process?
+    private let logFile: URL
+
+    init() throws {
+        let tag = Int.random(in: 10...249)
+        let suffix = String(UUID().uuidString.prefix(4)).lowercased()
+        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-it-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        port = Int.random(in: 20_000...40_000)
+        bridge = "tt\(tag)\(suffix)"
+        subnet = "172.31.\(tag).0/24"
+        prefix = "tt\(tag)\(suffix)"
+        logFile = dataDirectory.appendingPathComponent("dev.log")
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// Starts `tarmac dev` and waits until its API answers.
+    func launch() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestPaths.tarmac)
+        process.arguments = [
+            "dev", "--data-dir", dataDirectory.path, "--api-listen", "127.0.0.1:\(port)", "--bridge", bridge,
+            "--subnet", subnet, "--resource-prefix", prefix, "--log-level", "debug",
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        environment["TARMAC_API_TOKEN"] = token
+        process.environment = environment
+        if !FileManager.default.fileExists(atPath: logFile.path) { FileManager.default.createFile(atPath: logFile.path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: logFile)
+        try handle.seekToEnd()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if !process.isRunning { throw FixtureError("tarmac dev exited early:\n\(log)") }
+            if let (status, _) = try? await request("GET", "/tarmac/v1/health"), status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw FixtureError("tarmac dev did not answer within 30 s:\n\(log)")
+    }
+
+    /// `kill -9`: the process dies without any cleanup, machines keep running.
+    func kill9() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Graceful stop (SIGTERM).
+    func stop() {
+        guard let process else { return }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Destroys every machine, stops the server and removes the bridge and data directory.
+    func shutdown() async {
+        if process != nil {
+            if let (_, apps) = try? await json("GET", "/v1/apps?org_slug=personal"), let list = apps?["apps"] as? [[String: Any]] {
+                for app in list {
+                    guard let name = app["name"] as? String else { continue }
+                    _ = try? await request("DELETE", "/v1/apps/\(name)?force=true")
+                }
+            }
+            // Give destroys a moment to finish on the agent.
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+        stop()
+        let network = BridgeNetwork(configuration: .init(bridgeName: bridge, subnet: IPv4CIDR(subnet) ?? BridgeNetwork.Configuration.defaultSubnet), logger: Logger(label: "test"))
+        try? await network.remove()
+        try? FileManager.default.removeItem(at: dataDirectory)
+    }
+
+    // MARK: HTTP
+
+    func request(_ method: String, _ path: String, body: Any? = nil, headers: [String: String] = [:]) async throws -> (Int, Data) {
+        guard let url = URL(string: baseURL + path) else { throw FixtureError("bad path \(path)") }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        request.timeoutInterval = 90
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        for (key, value) in headers { request.setValue(value, forHTTPHeaderField: key) }
+        if let body {
+            request.httpBody = try (body as? Data) ?? JSONSerialization.data(withJSONObject: body)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    /// Sends a request and parses a JSON object answer (nil when the body is not an object).
+    func json(_ method: String, _ path: String, body: Any? = nil, headers: [String: String] = [:]) async throws -> (Int, [String: Any]?) {
+        let (status, data) = try await request(method, path, body: body, headers: headers)
+        return (status, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any])
+    }
+
+    func jsonArray(_ method: String, _ path: String) async throws -> (Int, [[String: Any]]) {
+        let (status, data) = try await request(method, path)
+        return (status, ((try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]]) ?? [])
+    }
+
+    /// Runs the `tarmac` CLI against this instance.
+    func cli(_ arguments: [String]) throws -> Shell.Output {
+        try Shell.run(try TestPaths.tarmac, arguments, environment: [
+            "TARMAC_API_URL": baseURL, "TARMAC_API_TOKEN": token, "TARMAC_DATA_DIR": dataDirectory.path,
+        ])
+    }
+
+    // MARK: helpers for machine tests
+
+    /// Imports a busybox image under `name` (once per instance).
+    func importBusybox(_ name: String = "busybox-test:latest") throws {
+        let rootfs = dataDirectory.appendingPathComponent("rootfs-\(UUID().uuidString.prefix(6))")
+        try BusyboxImage.makeRootfs(at: rootfs)
+        let output = try cli(["image", "import", rootfs.path, name, "--cmd", "sh", "--env", "GREETING=hello"])
+        guard output.status == 0 else { throw FixtureError("image import failed: \(output.stderr)\(output.stdout)") }
+        try? FileManager.default.removeItem(at: rootfs)
+    }
+
+    func createApp(_ name: String) async throws {
+        let (status, data) = try await request("POST", "/v1/apps", body: ["name": name, "org_slug": "personal"])
+        guard status == 201 else { throw FixtureError("app create failed \(status): \(String(decoding: data, as: UTF8.self))") }
+    }
+
+    /// Creates a machine and returns its JSON.
+    func createMachine(app: String, body: [String: Any]) async throws -> [String: Any] {
+        let (status, machine) = try await json("POST", "/v1/apps/\(app)/machines", body: body)
+        guard status == 200, let machine else { throw FixtureError("machine create failed \(status): \(String(describing: machine))\n\(log.suffix(3000))") }
+        return machine
+    }
+
+    func wait(app: String, id: String, state: String, timeout: Int = 30) async throws -> [String: Any] {
+        let (status, body) = try await json("GET", "/v1/apps/\(app)/machines/\(id)/wait?state=\(state)&timeout=\(min(timeout, 60))")
+        guard status == 200, let body else {
+            let (_, machine) = try await json("GET", "/v1/apps/\(app)/machines/\(id)")
+            throw FixtureError("wait for \(state) failed \(status): \(String(describing: body)); machine: \(String(describing: machine))\n\(log.suffix(4000))")
+        }
+        return body
+    }
+
+    func events(app: String, id: String) async throws -> [[String: Any]] {
+        try await jsonArray("GET", "/v1/apps/\(app)/machines/\(id)/events?limit=50").1
+    }
+
+    /// Polls until `check` holds or the timeout passes.
+    func eventually(timeout: Duration = .seconds(20), _ check: () async throws -> Bool) async throws -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if try await check() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try await check()
+    }
+}
+
+extension DevInstance {
+    /// Runs `body` against a fresh, launched instance and always shuts it down afterwards.
+    static func with(_ body: (DevInstance) async throws -> Void) async throws {
+        let dev = try DevInstance()
+        do {
+            try await dev.launch()
+            try await body(dev)
+        } catch {
+            await dev.shutdown()
+            throw error
+        }
+        await dev.shutdown()
+    }
+}

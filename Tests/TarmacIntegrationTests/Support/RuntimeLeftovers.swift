@@ -1,0 +1,21 @@
+import Foundation
+
+/// Finds runtime resources of one instance still on the host: runc containers, network
+/// namespaces, overlay mounts and cgroups.
+enum RuntimeLeftovers {
+    static func find(prefix: String, dataDirectory: URL) async throws -> [String] {
+        var found: [String] = []
+        let runcRoot = dataDirectory.appendingPathComponent("agent/runc").path
+        let containers = Shell.lines("runc", ["--root", runcRoot, "list", "-q"])
+        found += containers.map { "runc container \($0)" }
+        found += Shell.lines("ip", ["netns", "list"]).filter { $0.hasPrefix(prefix + "-") }.map { "netns \($0)" }
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        found += mounts.split(separator: "\n").filter { $0.contains(dataDirectory.path) }.map { "mount \($0)" }
+        for controller in ["memory", "cpu", "pids"] {
+            let directory = "/sys/fs/cgroup/\(controller)/\(prefix)"
+            let children = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            found += children.filter { !$0.contains(".") }.map { "cgroup \(controller)/\(prefix)/\($0)" }
+        }
+        return found
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the system packages Tarmac needs on Debian 12, idempotently (only what is missing).
+set -euo pipefail
+
+packages=(runc busybox-static iproute2 iptables e2fsprogs procps curl ca-certificates)
+# Extra packages for benchmarks and tests: pass --with-test-tools.
+if [[ "${1:-}" == "--with-test-tools" ]]; then
+  packages+=(wrk python3)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "tarmac: installing ${missing[*]}" >&2
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  if [[ -x /opt/swift/usr/bin/swift ]]; then
+    echo "tarmac: swift is at /opt/swift/usr/bin; add it to PATH" >&2
+  else
+    echo "tarmac: Swift 6.1 or newer is required (https://swift.org/install)" >&2
+    exit 1
+  fi
+fi
