@@ -85,13 +85,19 @@ let package = Package(
 
         .testTarget(name: "TarmacModelTests", dependencies: ["TarmacModel"]),
         .testTarget(name: "TarmacStoreTests", dependencies: ["TarmacStore", "TarmacModel"]),
-        .testTarget(name: "TarmacControlTests", dependencies: ["TarmacControl", "TarmacStore", "TarmacModel"]),
-        .testTarget(name: "TarmacAgentTests", dependencies: ["TarmacAgent", "TarmacModel", "TarmacAgentProtocol"]),
+        .testTarget(name: "TarmacControlTests", dependencies: [
+            "TarmacControl", "TarmacStore", "TarmacModel", "TarmacAgentProtocol",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "TarmacAgentTests", dependencies: ["TarmacAgent", "TarmacModel", "TarmacAgentProtocol", "TarmacRuntime", "TarmacImage"]),
         .testTarget(name: "TarmacImageTests", dependencies: ["TarmacImage", "TarmacSystem"]),
         .testTarget(name: "TarmacRuntimeTests", dependencies: ["TarmacRuntime", "TarmacNet", "TarmacImage", "TarmacSystem", "TarmacModel"]),
         .testTarget(name: "TarmacAPITests", dependencies: [
-            "TarmacAPI", "TarmacControl", "TarmacStore", "TarmacModel",
+            "TarmacAPI", "TarmacControl", "TarmacStore", "TarmacModel", "TarmacAgentProtocol",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "TarmacCLITests", dependencies: ["TarmacCLI", "TarmacClient", "TarmacModel"]),
         .testTarget(name: "TarmacIntegrationTests", dependencies: [

@@ -109,7 +109,9 @@ public final class Agent: AgentAPI, Service {
 
     public func apply(_ spec: AgentMachineSpec, launch: Bool) async throws -> AgentMachineStatus {
         if let supervisor = supervisors.withLock({ $0[spec.machineID] }) {
-            return try await supervisor.send(.replace(launch: launch), spec: spec).get()
+            let signal = spec.config.stopSignal.number
+            let timeout = spec.config.stopTimeout.nanoseconds > 0 ? spec.config.stopTimeout : MachineConfig.defaultStopTimeout
+            return try await supervisor.send(.replace(launch: launch, signal: signal, timeout: timeout.duration), spec: spec).get()
         }
         _ = try await resolveImage(spec.imageRef.digest)
         let record = AgentMachineRecord(

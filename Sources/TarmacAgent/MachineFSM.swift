@@ -45,8 +45,9 @@ public struct MachineFSM: Sendable, Hashable, Codable {
         case restart(signal: Int32, timeout: Duration)
         case signal(Int32)
         case destroy(force: Bool)
-        /// A new spec was applied (update); `launch` says whether it should run.
-        case replace(launch: Bool)
+        /// A new spec was applied (update); `launch` says whether it should run. A running
+        /// machine is stopped first with the given signal and timeout.
+        case replace(launch: Bool, signal: Int32 = MachineSignal.sigint.number, timeout: Duration = MachineConfig.defaultStopTimeout.duration)
         case launched
         case launchFailed(String)
         case exited(ExitStatus)
@@ -115,24 +116,24 @@ public struct MachineFSM: Sendable, Hashable, Codable {
             restartCount = 0
             return beginLaunch()
         case (.restarting, .start):
+            restartCount = 0
             return beginLaunch()
         case (.starting, .start), (.started, .start), (.stopping, .start):
             return .refuse("machine is \(phase.rawValue), it cannot be started now")
 
-        case (.created, .replace(let launch)), (.stopped, .replace(let launch)), (.failed, .replace(let launch)), (.restarting, .replace(let launch)):
+        case (.created, .replace(let launch, _, _)), (.stopped, .replace(let launch, _, _)), (.failed, .replace(let launch, _, _)), (.restarting, .replace(let launch, _, _)):
             restartCount = 0
             if launch { return beginLaunch() }
-            phase = phase == .restarting ? .stopped : phase
+            phase = phase == .created ? .created : .stopped
             return .accept([.report(phase == .created ? .created : .stopped, nil)])
-        case (.started, .replace(let launch)):
+        case (.started, .replace(let launch, let signal, let timeout)):
             restartCount = 0
-            let intent = StopIntent(signal: MachineSignal.sigint.number, timeout: MachineConfig.defaultStopTimeout.duration, then: launch ? .launch : .stay)
-            return beginStop(intent)
-        case (.starting, .replace(let launch)):
+            return beginStop(StopIntent(signal: signal, timeout: timeout, then: launch ? .launch : .stay))
+        case (.starting, .replace(let launch, let signal, let timeout)):
             restartCount = 0
-            pendingStop = StopIntent(signal: MachineSignal.sigint.number, timeout: MachineConfig.defaultStopTimeout.duration, then: launch ? .launch : .stay)
+            pendingStop = StopIntent(signal: signal, timeout: timeout, then: launch ? .launch : .stay)
             return .accept([])
-        case (.stopping, .replace(let launch)):
+        case (.stopping, .replace(let launch, _, _)):
             restartCount = 0
             if var current = stop, current.then != .destroy {
                 current.then = launch ? .launch : .stay

@@ -34,10 +34,12 @@ extension Control {
     }
 
     public func setCordoned(app: String, id: String, cordoned: Bool, nonce: String?) async throws {
-        var record = try await mutableRecord(app: app, id: id, nonce: nonce)
-        record.cordoned = cordoned
-        record.updatedAt = Date()
-        try await store.updateMachine(record, newVersion: false, events: [])
+        _ = try await mutableRecord(app: app, id: id, nonce: nonce)
+        let now = Date()
+        try await store.modifyMachine(id: id, newVersion: false, events: []) { machine in
+            machine.cordoned = cordoned
+            machine.updatedAt = now
+        }
     }
 
     private func run(_ command: AgentCommand, on record: MachineRecord) async throws {

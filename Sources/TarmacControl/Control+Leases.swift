@@ -9,40 +9,47 @@ extension Control {
         return envelope(lease, version: record.instanceID)
     }
 
+    /// Acquires (or, with the holder's nonce, refreshes) a lease. The decision and the write
+    /// happen in one transaction, so two racing acquires never both succeed.
     public func acquireLease(app: String, id: String, ttl: Int?, description: String?, nonce: String?) async throws -> LeaseEnvelope {
         let seconds = ttl ?? 30
         guard (1...86_400).contains(seconds) else {
             throw ControlError(.badRequest, "invalid_argument: ttl must be between 1 and 86400 seconds, got \(seconds)")
         }
-        var record = try await machineRecord(app: app, id: id)
+        let current = try await machineRecord(app: app, id: id)
+        if current.destroyedAt != nil { throw ControlError(.conflict, "failed_precondition: machine \(id) is destroyed") }
         let now = Date()
         let expiresAt = now.addingTimeInterval(Double(seconds))
-        switch LeaseRules.acquire(lease: record.lease, nonce: nonce, now: now) {
-        case .held(let owner, let until):
-            throw ControlError(.conflict, "aborted: machine ID \(id) lease currently held by \(owner), expires at \(Timestamps.rfc3339(until))")
-        case .refresh:
-            record.lease?.expiresAt = expiresAt
-            if let description { record.lease?.description = description }
-        case .acquire:
-            record.lease = LeaseRecord(nonce: Identifiers.leaseNonce(), owner: "admin", description: description ?? "", expiresAt: expiresAt)
+        let newNonce = Identifiers.leaseNonce()
+        let record = try await store.modifyMachine(id: id, newVersion: false, events: []) { machine in
+            switch LeaseRules.acquire(lease: machine.lease, nonce: nonce, now: now) {
+            case .held(let owner, let until):
+                throw ControlError(.conflict, "aborted: machine ID \(id) lease currently held by \(owner), expires at \(Timestamps.rfc3339(until))")
+            case .refresh:
+                machine.lease?.expiresAt = expiresAt
+                if let description { machine.lease?.description = description }
+            case .acquire:
+                machine.lease = LeaseRecord(nonce: newNonce, owner: "admin", description: description ?? "", expiresAt: expiresAt)
+            }
         }
-        try await store.updateMachine(record, newVersion: false, events: [])
         guard let lease = record.lease else { throw ControlError.leaseNotFound() }
         return envelope(lease, version: record.instanceID)
     }
 
     public func releaseLease(app: String, id: String, nonce: String?) async throws {
-        var record = try await machineRecord(app: app, id: id)
-        switch LeaseRules.release(lease: record.lease, nonce: nonce, now: Date()) {
-        case .missingNonce:
-            throw ControlError(.badRequest, "invalid_argument: the fly-machine-lease-nonce header is required to release a lease")
-        case .notFound:
-            throw ControlError.leaseNotFound()
-        case .wrongNonce:
-            throw ControlError(.conflict, "aborted: the lease nonce does not match the lease held on machine \(id)")
-        case .release:
-            record.lease = nil
-            try await store.updateMachine(record, newVersion: false, events: [])
+        _ = try await machineRecord(app: app, id: id)
+        let now = Date()
+        try await store.modifyMachine(id: id, newVersion: false, events: []) { machine in
+            switch LeaseRules.release(lease: machine.lease, nonce: nonce, now: now) {
+            case .missingNonce:
+                throw ControlError(.badRequest, "invalid_argument: the fly-machine-lease-nonce header is required to release a lease")
+            case .notFound:
+                throw ControlError.leaseNotFound()
+            case .wrongNonce:
+                throw ControlError(.conflict, "aborted: the lease nonce does not match the lease held on machine \(id)")
+            case .release:
+                machine.lease = nil
+            }
         }
     }
 

@@ -19,7 +19,13 @@ extension Control {
         guard try await store.org(slug: org) != nil else { throw ControlError(.notFound, "organization \"\(org)\" not found") }
         var result: [Machine] = []
         for record in try await store.machines(orgSlug: org, includeDeleted: filter.includeDeleted) where filter.matches(record) {
-            result.append(try await view(record, summary: true, includeLease: false))
+            var machine = try await view(record, summary: true, includeLease: false)
+            var config = MachineConfig(image: record.config.image)
+            config.guest = record.config.guest
+            config.metadata = record.config.metadata
+            machine.config = config
+            machine.appName = record.appName
+            result.append(machine)
         }
         return result
     }
@@ -75,7 +81,10 @@ extension Control {
             try await store.purgeMachine(id: record.id)
             throw Self.mapAgentError(error)
         }
-        record.privateIP = status.privateIP
+        let privateIP = status.privateIP
+        record = try await store.modifyMachine(id: record.id, newVersion: false, events: []) { machine in
+            if machine.privateIP.isEmpty { machine.privateIP = privateIP }
+        }
         var machine = try await view(record, summary: false, includeLease: false)
         machine.state = MachineState.created.rawValue
         machine.nonce = record.lease?.nonce
@@ -83,28 +92,37 @@ extension Control {
     }
 
     public func updateMachine(app: String, id: String, request: CreateMachineRequest, nonce: String?) async throws -> Machine {
-        var record = try await mutableRecord(app: app, id: id, nonce: nonce)
-        if let expected = request.currentVersion, !expected.isEmpty, expected != record.instanceID {
-            throw ControlError(.conflict, "machine \(id) is at version \(record.instanceID), not \(expected) (current_version mismatch)")
+        let current = try await mutableRecord(app: app, id: id, nonce: nonce)
+        if let expected = request.currentVersion, !expected.isEmpty, expected != current.instanceID {
+            throw ControlError(.conflict, "machine \(id) is at version \(current.instanceID), not \(expected) (current_version mismatch)")
         }
-        if let name = request.name, !name.isEmpty, name != record.name {
-            throw ControlError(.badRequest, "name is immutable: machine \(id) is named \"\(record.name)\"")
+        if let name = request.name, !name.isEmpty, name != current.name {
+            throw ControlError(.badRequest, "name is immutable: machine \(id) is named \"\(current.name)\"")
         }
-        if let region = request.region, !region.isEmpty, region != record.region {
-            throw ControlError(.badRequest, "region is immutable: machine \(id) is in \"\(record.region)\"")
+        if let region = request.region, !region.isEmpty, region != current.region {
+            throw ControlError(.badRequest, "region is immutable: machine \(id) is in \"\(current.region)\"")
         }
         let config = try Self.validated(request)
-        let host = try host(id: record.hostID)
-        record.imageRef = try await resolveImage(config.image ?? "", on: host)
-        record.config = config
+        let host = try host(id: current.hostID)
+        let imageRef = try await resolveImage(config.image ?? "", on: host)
         let now = Date()
-        record.instanceID = ULID.make(date: now)
-        record.updatedAt = now
+        let instanceID = ULID.make(date: now)
         let event = MachineEvent(id: ULID.make(date: now), type: "update", status: "replacing", source: "user", timestamp: Timestamps.unixMillis(now))
-        try await store.updateMachine(record, newVersion: true, events: [event])
+        let previous = (current.config, current.instanceID, current.imageRef)
+        let record = try await store.modifyMachine(id: id, newVersion: true, events: [event]) { machine in
+            machine.config = config
+            machine.imageRef = imageRef
+            machine.instanceID = instanceID
+            machine.updatedAt = now
+        }
         do {
             _ = try await host.api.apply(spec(for: record), launch: request.skipLaunch != true)
         } catch {
+            // The host refused the new version: put the previous one back.
+            try await store.modifyMachine(id: id, newVersion: false, events: []) { machine in
+                (machine.config, machine.instanceID, machine.imageRef) = previous
+            }
+            try await store.discardVersion(machineID: id, version: instanceID, eventID: event.id)
             throw Self.mapAgentError(error)
         }
         waits.notify(machineID: id)
@@ -125,14 +143,20 @@ extension Control {
             _ = try await host(id: record.hostID).api.command(record.id, .destroy(force: force))
         } catch let error as AgentError where error.kind == .notFound {
             // The host no longer knows it: nothing runs, record the destruction directly.
-            var destroyed = record
-            destroyed.state = .destroyed
-            destroyed.destroyedAt = Date()
-            try await store.updateMachine(destroyed, newVersion: false, events: [])
-            waits.notify(machineID: record.id)
+            try await markDestroyed(record.id)
         } catch {
             throw Self.mapAgentError(error)
         }
+    }
+
+    /// Records a machine as destroyed without asking its host (it is gone there already).
+    func markDestroyed(_ id: String) async throws {
+        let now = Date()
+        try await store.modifyMachine(id: id, newVersion: false, events: []) { machine in
+            machine.state = .destroyed
+            if machine.destroyedAt == nil { machine.destroyedAt = now }
+        }
+        waits.notify(machineID: id)
     }
 
     static func validated(_ request: CreateMachineRequest) throws -> MachineConfig {

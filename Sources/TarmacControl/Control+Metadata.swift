@@ -16,19 +16,21 @@ extension Control {
 
     /// Merges `changes` into the metadata; nil or empty values delete keys.
     public func updateMetadata(app: String, id: String, changes: [String: String?], machineVersion: String?, nonce: String?) async throws {
-        var record = try await mutableRecord(app: app, id: id, nonce: nonce)
-        if let machineVersion, !machineVersion.isEmpty, machineVersion != record.instanceID {
-            throw ControlError(.preconditionFailed, "machine_version \(machineVersion) does not match the machine's current version \(record.instanceID)")
-        }
+        _ = try await mutableRecord(app: app, id: id, nonce: nonce)
         for key in changes.keys where key.isEmpty {
             throw ControlError(.badRequest, "metadata keys must not be empty")
         }
-        var metadata = record.config.metadata ?? [:]
-        for (key, value) in changes {
-            if let value, !value.isEmpty { metadata[key] = value } else { metadata[key] = nil }
+        let now = Date()
+        try await store.modifyMachine(id: id, newVersion: false, events: []) { machine in
+            if let machineVersion, !machineVersion.isEmpty, machineVersion != machine.instanceID {
+                throw ControlError(.preconditionFailed, "machine_version \(machineVersion) does not match the machine's current version \(machine.instanceID)")
+            }
+            var metadata = machine.config.metadata ?? [:]
+            for (key, value) in changes {
+                if let value, !value.isEmpty { metadata[key] = value } else { metadata[key] = nil }
+            }
+            machine.config.metadata = metadata
+            machine.updatedAt = now
         }
-        record.config.metadata = metadata
-        record.updatedAt = Date()
-        try await store.updateMachine(record, newVersion: false, events: [])
     }
 }

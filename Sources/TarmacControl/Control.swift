@@ -115,6 +115,8 @@ public final class Control: Sendable {
         }
         for machine in machines {
             try await destroyOnHost(machine, force: true)
+            // The app's machines end with it, even before the host reports their destruction.
+            try await markDestroyed(machine.id)
         }
         try await store.deleteApp(named: name)
     }

@@ -6,7 +6,7 @@ public struct GoDuration: Sendable, Hashable, Codable, CustomStringConvertible {
     public var nanoseconds: Int64
 
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
-    public init(seconds: Double) { self.nanoseconds = Int64(seconds * 1_000_000_000) }
+    public init(seconds: Double) { self.nanoseconds = Int64((seconds * 1_000_000_000).rounded()) }
 
     public var seconds: Double { Double(nanoseconds) / 1_000_000_000 }
     public var duration: Duration { .nanoseconds(nanoseconds) }
@@ -31,8 +31,8 @@ public struct GoDuration: Sendable, Hashable, Codable, CustomStringConvertible {
         try container.encode(description)
     }
 
-    /// Parses Go's `time.ParseDuration` syntax: an optional sign and a sequence of decimal
-    /// numbers with units `ns`, `us`/`µs`, `ms`, `s`, `m`, `h`. A bare `0` is allowed.
+    /// Parses Go's `time.ParseDuration` syntax exactly (integer arithmetic, like Go): an
+    /// optional sign and decimal numbers with units `ns`, `us`/`µs`, `ms`, `s`, `m`, `h`.
     public init?(parsing text: String) {
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))
         var negative = false
@@ -42,27 +42,45 @@ public struct GoDuration: Sendable, Hashable, Codable, CustomStringConvertible {
         }
         if rest == "0" { self.nanoseconds = 0; return }
         guard !rest.isEmpty else { return nil }
-        var total: Double = 0
+        var total: Int64 = 0
         while !rest.isEmpty {
-            let numberPart = rest.prefix { $0.isNumber || $0 == "." }
-            guard !numberPart.isEmpty, let value = Double(numberPart) else { return nil }
-            rest = rest.dropFirst(numberPart.count)
-            let unitPart = rest.prefix { !($0.isNumber || $0 == ".") }
+            let whole = rest.prefix { $0.isASCII && $0.isNumber }
+            rest = rest.dropFirst(whole.count)
+            var fraction = Substring("")
+            if rest.first == "." {
+                rest = rest.dropFirst()
+                fraction = rest.prefix { $0.isASCII && $0.isNumber }
+                rest = rest.dropFirst(fraction.count)
+            }
+            guard !whole.isEmpty || !fraction.isEmpty else { return nil }
+            let unitPart = rest.prefix { !($0.isASCII && ($0.isNumber || $0 == ".")) }
             rest = rest.dropFirst(unitPart.count)
-            let multiplier: Double
+            let unit: Int64
             switch unitPart {
-            case "ns": multiplier = 1
-            case "us", "µs", "μs": multiplier = 1_000
-            case "ms": multiplier = 1_000_000
-            case "s": multiplier = 1_000_000_000
-            case "m": multiplier = 60_000_000_000
-            case "h": multiplier = 3_600_000_000_000
+            case "ns": unit = 1
+            case "us", "µs", "μs": unit = 1_000
+            case "ms": unit = 1_000_000
+            case "s": unit = 1_000_000_000
+            case "m": unit = 60_000_000_000
+            case "h": unit = 3_600_000_000_000
             default: return nil
             }
-            total += value * multiplier
+            guard let wholeValue = whole.isEmpty ? 0 : Int64(whole) else { return nil }
+            let (scaled, overflow) = wholeValue.multipliedReportingOverflow(by: unit)
+            guard !overflow else { return nil }
+            // The fraction contributes unit × 0.fraction, computed digit by digit without floats.
+            var fractionValue: Int64 = 0
+            var scale = unit
+            for digit in fraction {
+                scale /= 10
+                guard scale > 0, let value = digit.wholeNumberValue else { break }
+                fractionValue += Int64(value) * scale
+            }
+            let (sum, sumOverflow) = total.addingReportingOverflow(scaled + fractionValue)
+            guard !sumOverflow else { return nil }
+            total = sum
         }
-        guard total < Double(Int64.max) else { return nil }
-        self.nanoseconds = Int64(negative ? -total : total)
+        self.nanoseconds = negative ? -total : total
     }
 
     /// Formats like Go's `Duration.String()`: `"10s"`, `"1m30s"`, `"1.5s"`, `"500ms"`, `"0s"`.

@@ -18,6 +18,8 @@ public struct Machine: Sendable, Hashable, Codable {
     public var cordoned: Bool
     public var nonce: String?
     public var lease: LeaseInfo?
+    /// Only in org-wide listings (`/v1/orgs/{org}/machines`).
+    public var appName: String?
     /// Tarmac extension: which runtime runs this machine (`container` or `microvm`).
     public var runtime: String?
 
@@ -49,6 +51,7 @@ public struct Machine: Sendable, Hashable, Codable {
         case privateIP = "private_ip"
         case incompleteConfig = "incomplete_config"
         case imageRef = "image_ref"
+        case appName = "app_name"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case hostStatus = "host_status"

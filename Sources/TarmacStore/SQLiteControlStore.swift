@@ -161,6 +161,36 @@ public final class SQLiteControlStore: ControlStore {
         }
     }
 
+    public func modifyMachine(id: String, newVersion: Bool, events: [MachineEvent], _ change: @Sendable (inout MachineRecord) throws -> Void) async throws -> MachineRecord {
+        let encoder = self.encoder
+        let decoder = self.decoder
+        return try await pool.write { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT document FROM machines WHERE id = ?", arguments: [id]) else {
+                throw StoreError(.notFound, "machine not found")
+            }
+            var machine = try decoder.decode(MachineRecord.self, from: Data(text.utf8))
+            try change(&machine)
+            let document = String(decoding: try encoder.encode(machine), as: UTF8.self)
+            try db.execute(sql: "UPDATE machines SET document = ?, live = ? WHERE id = ?", arguments: [document, machine.destroyedAt == nil, id])
+            if newVersion {
+                let version = String(decoding: try encoder.encode(MachineVersion(version: machine.instanceID, userConfig: machine.config)), as: UTF8.self)
+                try db.execute(sql: "INSERT INTO machine_versions (machine_id, document) VALUES (?, ?)", arguments: [id, version])
+            }
+            for event in events {
+                let eventText = String(decoding: try encoder.encode(event), as: UTF8.self)
+                try db.execute(sql: "INSERT INTO machine_events (machine_id, document) VALUES (?, ?)", arguments: [id, eventText])
+            }
+            return machine
+        }
+    }
+
+    public func discardVersion(machineID: String, version: String, eventID: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM machine_versions WHERE machine_id = ? AND json_extract(document, '$.version') = ?", arguments: [machineID, version])
+            try db.execute(sql: "DELETE FROM machine_events WHERE machine_id = ? AND json_extract(document, '$.id') = ?", arguments: [machineID, eventID])
+        }
+    }
+
     public func purgeMachine(id: String) async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM machines WHERE id = ?", arguments: [id])
