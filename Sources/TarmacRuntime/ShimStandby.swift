@@ -1,4 +1,5 @@
 import Synchronization
+import TarmacSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,12 +37,13 @@ final class ShimStandby: Sendable {
     }
 
     deinit {
-        // Closing the socket ends the standby; reap it if it is already gone.
+        // The standby has no container yet: end it and reap it, so no zombie is left in a
+        // process that outlives its drivers (tests, an agent reloading its configuration).
         waiting.withLock { current in
-            if let shim = current {
-                shim.closeChannel()
-                _ = shim.isRunning
-            }
+            guard let shim = current else { return }
+            shim.closeChannel()
+            kill(shim.pid, SIGKILL)
+            _ = Spawn.wait(shim.pid)
         }
     }
 }

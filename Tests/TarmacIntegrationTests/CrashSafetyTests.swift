@@ -64,7 +64,9 @@ struct CrashSafetyTests {
                 #expect(status == 200)
                 _ = try await dev.wait(app: "crash", id: id, state: "destroyed")
             }
-            #expect(try await dev.eventually { try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory).isEmpty })
+            _ = try await dev.eventually { try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory).isEmpty }
+            let leftovers = try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory)
+            #expect(leftovers == [])
         }
     }
 

@@ -59,7 +59,8 @@ struct MachineLifecycleTests {
             #expect(list.isEmpty)
             let (_, all) = try await dev.jsonArray("GET", "/v1/apps/web/machines?include_deleted=true")
             #expect(all.first?["state"] as? String == "destroyed")
-            #expect(try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory).isEmpty)
+            let leftovers = try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory)
+            #expect(leftovers == [])
         }
     }
 
@@ -213,7 +214,8 @@ struct MachineLifecycleTests {
             }
             let (_, list) = try await dev.jsonArray("GET", "/v1/apps/bad/machines?include_deleted=true")
             #expect(list.isEmpty)
-            #expect(try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory).isEmpty)
+            let leftovers = try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory)
+            #expect(leftovers == [])
         }
     }
 

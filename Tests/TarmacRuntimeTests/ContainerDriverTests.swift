@@ -200,6 +200,36 @@ struct ContainerDriverTests {
         #expect(fixture.leftovers(stored).isEmpty)
     }
 
+    /// The agent is killed with SIGKILL right after starting a machine (an exit test runs in a
+    /// child process): the machine keeps running, and a new driver re-adopts it.
+    @Test func machineSurvivesAKilledAgent() async throws {
+        let record = AgentRecord.path
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { continue }
+            let fields = stat[(stat.lastIndex(of: ")") ?? stat.startIndex)...].split(separator: " ")
+            if fields.count > 2, Int32(fields[2]) == getpid() {
+                print("DEBUGCHILD \(pid) \(fields[1]) \(stat.prefix(60))")
+            }
+        }
+        try? FileManager.default.removeItem(atPath: record)
+        await #expect(processExitsWith: .signal(SIGKILL)) {
+            try await ContainerFixture.ensureBridge()
+            let fixture = try ContainerFixture()
+            let handle = try await fixture.driver.start(fixture.spec(["sleep", "100"], host: 47))
+            try JSONEncoder().encode(AgentRecord(base: fixture.base, handle: handle)).write(to: URL(fileURLWithPath: AgentRecord.path))
+            kill(getpid(), SIGKILL)
+        }
+        let saved = try JSONDecoder().decode(AgentRecord.self, from: Data(contentsOf: URL(fileURLWithPath: record)))
+        try? FileManager.default.removeItem(atPath: record)
+        let fixture = try ContainerFixture(base: saved.base)
+        defer { fixture.removeBase() }
+        #expect(await fixture.driver.status(saved.handle) == .running)
+        try await fixture.driver.signal(saved.handle, SIGKILL)
+        #expect(try await fixture.wait(saved.handle).signal == Int(SIGKILL))
+        try await fixture.driver.cleanup(saved.handle)
+        #expect(fixture.leftovers(saved.handle).isEmpty)
+    }
+
     @Test func machineSurvivesItsShimsParentAndReportsALostShim() async throws {
         let fixture = try ContainerFixture()
         defer { fixture.removeBase() }
@@ -284,6 +314,13 @@ struct ContainerDriverTests {
         #expect(median < .milliseconds(150))
         #expect(ratio < 3)
     }
+}
+
+/// What the killed "agent" of `machineSurvivesAKilledAgent` hands to the test.
+struct AgentRecord: Codable {
+    static var path: String { FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-runtime-killed-agent.json").path }
+    var base: String
+    var handle: RuntimeHandle
 }
 
 /// Polls `condition` every 20 ms until it holds, failing after `timeout`.

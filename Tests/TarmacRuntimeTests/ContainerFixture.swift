@@ -53,7 +53,7 @@ struct ContainerFixture {
         try "root:x:0:\napp:x:1000:\nextra:x:2000:app\n".write(toFile: "\(root)/etc/group", atomically: true, encoding: .utf8)
         try "hello from tarmac\n".write(toFile: "\(root)/www/index.html", atomically: true, encoding: .utf8)
         chmod("\(root)/tmp", 0o1777)
-        fileManager.createFile(atPath: "\(root)/.complete", contents: Data())
+        _ = fileManager.createFile(atPath: "\(root)/.complete", contents: Data())
         try? fileManager.removeItem(atPath: final)
         if rename(root, final) != 0 { try? fileManager.removeItem(atPath: root) }
         return final
@@ -70,9 +70,10 @@ struct ContainerFixture {
     let base: String
     let driver: ContainerDriver
 
-    init(prefix: String = ContainerFixture.prefix) throws {
+    /// `base` reuses the state directory of an earlier fixture (another process's).
+    init(prefix: String = ContainerFixture.prefix, base existing: String? = nil) throws {
         let image = try Self.image.get()
-        base = FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-runtime-\(UUID().uuidString.prefix(8))").path
+        base = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-runtime-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         driver = ContainerDriver(configuration: Self.configuration(base: base, image: image, prefix: prefix, shim: try Self.shimExecutable()),
                                  logger: Logger(label: "tarmac.tests"))

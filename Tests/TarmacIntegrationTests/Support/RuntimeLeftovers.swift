@@ -14,7 +14,11 @@ enum RuntimeLeftovers {
         for controller in ["memory", "cpu", "pids"] {
             let directory = "/sys/fs/cgroup/\(controller)/\(prefix)"
             let children = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            found += children.filter { !$0.contains(".") }.map { "cgroup \(controller)/\(prefix)/\($0)" }
+            let groups = children.filter { child in
+                var isDirectory: ObjCBool = false
+                return FileManager.default.fileExists(atPath: directory + "/" + child, isDirectory: &isDirectory) && isDirectory.boolValue
+            }
+            found += groups.map { "cgroup \(controller)/\(prefix)/\($0)" }
         }
         return found
     }

@@ -1,0 +1,808 @@
+#!/usr/bin/env python3
+"""Machine start benchmark: raw `runc run -d` versus `POST /v1/apps/{app}/machines` + wait.
+
+Run it through `bench/machine-start.sh` (which builds tarmac, installs the tools and cleans
+up host resources whatever happens). This helper does the measuring:
+
+  (a) reference: `runc run -d --bundle B ID` of a bundle equivalent to what Tarmac runs (same
+      rootfs files, same command, same memory/CPU limits and /etc bind mounts), timed until
+      `runc run -d` returns, i.e. the container's process has been started;
+  (b) API: `POST /v1/apps/bench/machines` then `GET …/wait?state=started`, timed from just
+      before the POST to the wait's answer, over a kept-alive connection.
+
+(a) and (b) alternate (a, b, a, b, …) after warm-ups, so drift hits both alike. Then
+`wrk` measures `GET /v1/apps/bench/machines/{id}` and, as a same-run reference,
+`GET /tarmac/v1/health`. Component timings (runc create/start apart, shim exec, netns+veth,
+overlay mount, SQLite commit) help explain where the API path spends its time.
+
+Standard library only.
+"""
+
+import argparse
+import ctypes
+import datetime
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+
+APP = "bench"
+IMAGE = "bench:v1"
+
+
+# ----------------------------------------------------------------------------- helpers
+
+class BenchError(Exception):
+    pass
+
+
+class Deadline(Exception):
+    pass
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def ms(seconds):
+    return seconds * 1000.0
+
+
+def summary(values):
+    """median, p90, min, max, mean of a list of milliseconds."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    if len(ordered) >= 2:
+        p90 = statistics.quantiles(ordered, n=10, method="inclusive")[8]
+    else:
+        p90 = ordered[0]
+    return {
+        "n": len(ordered),
+        "median": statistics.median(ordered),
+        "p90": p90,
+        "min": ordered[0],
+        "max": ordered[-1],
+        "mean": statistics.fmean(ordered),
+    }
+
+
+def run(argv, timeout=60, check=True, **kwargs):
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kwargs)
+    if check and result.returncode != 0:
+        raise BenchError(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
+    return result
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        parts = f.read().split()
+    return [float(parts[0]), float(parts[1]), float(parts[2])]
+
+
+class CPUSampler:
+    """Busy fraction of all CPUs between two points, from /proc/stat."""
+
+    @staticmethod
+    def read():
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        idle = fields[3] + fields[4]
+        return sum(fields), idle
+
+    def __init__(self):
+        self.start = self.read()
+
+    def busy(self):
+        total, idle = self.read()
+        dt, di = total - self.start[0], idle - self.start[1]
+        return 0.0 if dt <= 0 else 1.0 - di / dt
+
+
+def other_busy_processes(exclude_pids, limit=5):
+    """Processes other than ours using CPU right now (sampled over 1 s), for the load note."""
+    def snapshot():
+        ticks = {}
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    data = f.read()
+                name = data[data.index("(") + 1:data.rindex(")")]
+                rest = data[data.rindex(")") + 2:].split()
+                ticks[int(pid)] = (name, int(rest[11]) + int(rest[12]))
+            except (OSError, ValueError, IndexError):
+                continue
+        return ticks
+    first = snapshot()
+    time.sleep(1.0)
+    second = snapshot()
+    hz = os.sysconf("SC_CLK_TCK")
+    busy = []
+    for pid, (name, ticks) in second.items():
+        if pid in exclude_pids or pid not in first:
+            continue
+        used = (ticks - first[pid][1]) / hz
+        if used >= 0.05:
+            busy.append({"pid": pid, "name": name, "cpu": round(used, 2)})
+    busy.sort(key=lambda p: -p["cpu"])
+    return busy[:limit]
+
+
+# ----------------------------------------------------------------------------- API client
+
+class API:
+    def __init__(self, port, token):
+        self.port = port
+        self.token = token
+        self.conn = None
+
+    def connection(self):
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=90)
+            self.conn.connect()
+        return self.conn
+
+    def reset(self):
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
+
+    def request(self, method, path, body=None, auth=True, expect=(200, 201, 202, 204)):
+        headers = {"Accept": "application/json"}
+        if auth:
+            headers["Authorization"] = f"Bearer {self.token}"
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            conn = self.connection()
+            try:
+                conn.request(method, path, body=data, headers=headers)
+                response = conn.getresponse()
+                payload = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # A kept-alive connection closed by the server between requests.
+                self.reset()
+                if attempt == 2 or method == "POST":
+                    raise
+        if response.getheader("Connection", "").lower() == "close":
+            self.reset()
+        text = payload.decode(errors="replace")
+        if expect and response.status not in expect:
+            raise BenchError(f"{method} {path} → {response.status}: {text[:500]}")
+        try:
+            return response.status, json.loads(text) if text else None
+        except json.JSONDecodeError:
+            return response.status, text
+
+
+# ----------------------------------------------------------------------------- the benchmark
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.work = os.path.abspath(args.work_dir)
+        self.data = os.path.join(self.work, "data")
+        self.token = secrets.token_hex(16)
+        self.api = API(args.port, self.token)
+        self.dev = None
+        self.dev_log_path = os.path.join(self.work, "tarmac-dev.log")
+        self.machines = set()          # created through the API and not yet destroyed
+        self.ref_containers = set()    # raw runc containers not yet deleted
+        self.runc_root = os.path.join(self.work, "runc-ref")
+        self.results = {}
+
+    # ------------------------------------------------------------------ setup
+
+    def start_dev(self):
+        argv = [self.args.tarmac, "dev", "--data-dir", self.data, "--api-listen", f"127.0.0.1:{self.args.port}",
+                "--bridge", self.args.bridge, "--subnet", self.args.subnet, "--resource-prefix", self.args.prefix,
+                "--runtime", "container", "--log-level", self.args.log_level]
+        env = dict(os.environ, TARMAC_API_TOKEN=self.token, TARMAC_DATA_DIR=self.data)
+        log(f"starting: {' '.join(argv)}")
+        self.dev_log = open(self.dev_log_path, "ab")
+        self.dev = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.dev_log, stderr=self.dev_log, env=env,
+                                    start_new_session=True)
+        with open(os.path.join(self.work, "tarmac-dev.pid"), "w") as f:
+            f.write(f"{self.dev.pid}\n")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.dev.poll() is not None:
+                raise BenchError(f"tarmac dev exited with {self.dev.returncode}; log:\n{self.tail_dev_log()}")
+            try:
+                status, _ = API(self.args.port, self.token).request("GET", "/tarmac/v1/health", auth=False)
+                if status == 200:
+                    log("tarmac dev is healthy")
+                    return
+            except (OSError, http.client.HTTPException, BenchError):
+                pass
+            time.sleep(0.1)
+        raise BenchError(f"tarmac dev did not become healthy within 60 s; log:\n{self.tail_dev_log()}")
+
+    def tail_dev_log(self, lines=30):
+        try:
+            with open(self.dev_log_path, errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def import_image(self):
+        rootfs = os.path.join(self.work, "image-src")
+        os.makedirs(os.path.join(rootfs, "bin"))
+        busybox = shutil.which("busybox") or "/bin/busybox"
+        shutil.copy2(os.path.realpath(busybox), os.path.join(rootfs, "bin", "busybox"))
+        for tool in ("sh", "sleep", "true", "cat", "ls"):
+            os.symlink("busybox", os.path.join(rootfs, "bin", tool))
+        env = dict(os.environ, TARMAC_DATA_DIR=self.data)
+        result = run([self.args.tarmac, "image", "import", rootfs, IMAGE, "--cmd", "sleep 3600"], env=env, timeout=120)
+        log(f"imported {IMAGE}: {result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ''}")
+        self.api.request("POST", "/v1/apps", {"app_name": APP, "org_slug": "personal"})
+
+    def layer_directory(self):
+        layers = os.path.join(self.data, "images", "layers")
+        entries = [os.path.join(layers, e) for e in os.listdir(layers)] if os.path.isdir(layers) else []
+        entries = [e for e in entries if os.path.isdir(e)]
+        if len(entries) != 1:
+            raise BenchError(f"expected exactly one unpacked layer in {layers}, found {entries}")
+        return entries[0]
+
+    def prepare_reference_bundle(self):
+        """runc spec + the same rootfs files, command, limits and /etc bind mounts Tarmac uses."""
+        bundle = os.path.join(self.work, "ref-bundle")
+        os.makedirs(bundle)
+        layer = self.layer_directory()
+        # A copy: runc creates mount points in the rootfs, which must not touch the image store.
+        run(["cp", "-a", layer, os.path.join(bundle, "rootfs")])
+        run(["runc", "spec"], cwd=bundle)
+        etc = os.path.join(bundle, "etc")
+        os.makedirs(etc)
+        for name, text in (("resolv.conf", "nameserver 1.1.1.1\n"), ("hosts", "127.0.0.1\tlocalhost\n"), ("hostname", "ref\n")):
+            with open(os.path.join(etc, name), "w") as f:
+                f.write(text)
+        with open(os.path.join(bundle, "config.json")) as f:
+            spec = json.load(f)
+        spec["process"]["args"] = ["sleep", "3600"]
+        spec["process"]["terminal"] = False
+        spec["root"] = {"path": "rootfs", "readonly": False}
+        spec["hostname"] = "ref"
+        for name in ("resolv.conf", "hosts", "hostname"):
+            spec["mounts"].append({"destination": f"/etc/{name}", "type": "bind", "source": os.path.join(etc, name),
+                                   "options": ["rbind", "ro", "nosuid", "nodev", "noexec"]})
+        # Tarmac's defaults: 1 shared CPU (quota = period), 256 MB without swap.
+        resources = spec["linux"].setdefault("resources", {})
+        resources["memory"] = {"limit": 256 * 1024 * 1024}
+        if os.path.exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"):
+            resources["memory"]["swap"] = 256 * 1024 * 1024
+        resources["cpu"] = {"quota": 100000, "period": 100000}
+        spec["linux"]["cgroupsPath"] = f"/{self.args.prefix}ref/REPLACED"
+        self.ref_spec = spec
+        self.ref_bundle = bundle
+        os.makedirs(self.runc_root, exist_ok=True)
+
+    # ------------------------------------------------------------------ (a) raw runc
+
+    def write_ref_config(self, container_id):
+        spec = dict(self.ref_spec)
+        spec["linux"] = dict(spec["linux"], cgroupsPath=f"/{self.args.prefix}ref/{container_id}")
+        with open(os.path.join(self.ref_bundle, "config.json"), "w") as f:
+            json.dump(spec, f)
+
+    def runc_run(self, index):
+        container_id = f"{self.args.prefix}-ref-{index}"
+        self.write_ref_config(container_id)
+        out_path = os.path.join(self.work, "ref-stdio.log")
+        with open(out_path, "ab") as out:
+            self.ref_containers.add(container_id)
+            t0 = time.perf_counter()
+            result = subprocess.run(["runc", "--root", self.runc_root, "run", "-d", "--bundle", self.ref_bundle, container_id],
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=out, timeout=60)
+            elapsed = time.perf_counter() - t0
+        if result.returncode != 0:
+            raise BenchError(f"runc run -d failed ({result.returncode}); see {out_path}")
+        state = json.loads(run(["runc", "--root", self.runc_root, "state", container_id]).stdout)
+        if state.get("status") != "running":
+            raise BenchError(f"reference container {container_id} is {state.get('status')}, not running")
+        self.runc_delete(container_id)
+        return ms(elapsed)
+
+    def runc_delete(self, container_id):
+        run(["runc", "--root", self.runc_root, "delete", "-f", container_id], timeout=30)
+        self.ref_containers.discard(container_id)
+
+    # ------------------------------------------------------------------ (b) API
+
+    def api_start(self):
+        api = self.api
+        api.connection()  # connect outside the timed section (keep-alive)
+        body = {"config": {"image": IMAGE, "restart": {"policy": "no"}}}
+        t0 = time.perf_counter()
+        _, machine = api.request("POST", f"/v1/apps/{APP}/machines", body)
+        t1 = time.perf_counter()
+        machine_id = machine["id"]
+        self.machines.add(machine_id)
+        _, waited = api.request("GET", f"/v1/apps/{APP}/machines/{machine_id}/wait?state=started&timeout=60")
+        t2 = time.perf_counter()
+        if not isinstance(waited, dict) or waited.get("state") != "started":
+            raise BenchError(f"wait for {machine_id} answered {waited}")
+        return machine_id, ms(t2 - t0), ms(t1 - t0), ms(t2 - t1)
+
+    def machine_events(self, machine_id):
+        try:
+            _, events = self.api.request("GET", f"/v1/apps/{APP}/machines/{machine_id}/events?limit=20")
+            return events
+        except (BenchError, OSError, http.client.HTTPException):
+            return None
+
+    def api_destroy(self, machine_id):
+        self.api.request("DELETE", f"/v1/apps/{APP}/machines/{machine_id}?force=true")
+        self.api.request("GET", f"/v1/apps/{APP}/machines/{machine_id}/wait?state=destroyed&timeout=60")
+        self.machines.discard(machine_id)
+
+    # ------------------------------------------------------------------ components
+
+    def components(self):
+        """Parts of the API path timed on their own (N each), to explain the difference."""
+        n = self.args.component_iterations
+        out = {}
+
+        # runc create and runc start apart (Tarmac's shim runs them as two commands).
+        create, start = [], []
+        for i in range(n + 1):
+            cid = f"{self.args.prefix}-cs-{i}"
+            self.write_ref_config(cid)
+            with open(os.path.join(self.work, "ref-stdio.log"), "ab") as o:
+                self.ref_containers.add(cid)
+                t0 = time.perf_counter()
+                r1 = subprocess.run(["runc", "--root", self.runc_root, "create", "--bundle", self.ref_bundle, cid],
+                                    stdin=subprocess.DEVNULL, stdout=o, stderr=o, timeout=60)
+                t1 = time.perf_counter()
+                r2 = subprocess.run(["runc", "--root", self.runc_root, "start", cid], stdin=subprocess.DEVNULL, stdout=o, stderr=o,
+                                    timeout=60)
+                t2 = time.perf_counter()
+            self.runc_delete(cid)
+            if r1.returncode or r2.returncode:
+                raise BenchError("runc create/start failed")
+            if i:
+                create.append(ms(t1 - t0))
+                start.append(ms(t2 - t1))
+        out["runc_create"] = summary(create)
+        out["runc_start"] = summary(start)
+
+        # runc delete -f of a running container (what destroy costs; not in the timed path).
+        # The shim's process start: `tarmac runtime-shim` with EOF on fd 3 exits at once.
+        shim = []
+        for i in range(n + 1):
+            t0 = time.perf_counter()
+            subprocess.run([self.args.tarmac, "runtime-shim"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, pass_fds=(), timeout=30)
+            if i:
+                shim.append(ms(time.perf_counter() - t0))
+        out["tarmac_exec"] = summary(shim)
+        trivial = []
+        for i in range(n + 1):
+            t0 = time.perf_counter()
+            subprocess.run(["/bin/true"], timeout=30)
+            if i:
+                trivial.append(ms(time.perf_counter() - t0))
+        out["true_exec"] = summary(trivial)
+
+        # Network: the same two `ip -batch` stages the driver runs.
+        stage1, stage2, teardown = [], [], []
+        for i in range(n + 1):
+            ns, veth = f"{self.args.prefix}-cnet{i}", f"tbc{os.getpid() % 10000}x{i}"[:15]
+            t0 = time.perf_counter()
+            subprocess.run(["ip", "-batch", "-"], input=(
+                f"netns add {ns}\nlink add {veth} type veth peer name eth0 netns {ns}\n"
+                f"link set {veth} alias {self.args.prefix}/cnet{i}\nlink set {veth} master {self.args.bridge} up\n"),
+                text=True, check=True, capture_output=True, timeout=30)
+            t1 = time.perf_counter()
+            subprocess.run(["ip", "-n", ns, "-batch", "-"], input=(
+                f"addr add 172.31.250.{200 + (i % 50)}/24 dev eth0\nlink set eth0 up\nlink set lo up\n"
+                f"route add default via {self.args.gateway} dev eth0\n"),
+                text=True, check=True, capture_output=True, timeout=30)
+            t2 = time.perf_counter()
+            subprocess.run(["ip", "-batch", "-"], input=f"link del {veth}\nnetns del {ns}\n", text=True, check=True,
+                           capture_output=True, timeout=30)
+            t3 = time.perf_counter()
+            if i:
+                stage1.append(ms(t1 - t0))
+                stage2.append(ms(t2 - t1))
+                teardown.append(ms(t3 - t2))
+        out["netns_veth_create"] = summary(stage1)
+        out["netns_configure"] = summary(stage2)
+        out["netns_teardown"] = summary(teardown)
+
+        # Overlay mount of the image layer (mount(2), as the driver does) and its unmount.
+        libc = ctypes.CDLL(None, use_errno=True)
+        base = os.path.join(self.work, "ovl")
+        layer = self.layer_directory()
+        mounts, umounts = [], []
+        for i in range(n + 1):
+            d = os.path.join(base, str(i))
+            for sub in ("upper", "work", "root"):
+                os.makedirs(os.path.join(d, sub))
+            options = f"lowerdir={layer},upperdir={d}/upper,workdir={d}/work".encode()
+            t0 = time.perf_counter()
+            if libc.mount(f"{self.args.prefix}-bench".encode(), f"{d}/root".encode(), b"overlay", 0, options) != 0:
+                raise BenchError(f"overlay mount failed: {os.strerror(ctypes.get_errno())}")
+            t1 = time.perf_counter()
+            libc.umount2(f"{d}/root".encode(), 2)  # MNT_DETACH
+            t2 = time.perf_counter()
+            if i:
+                mounts.append(ms(t1 - t0))
+                umounts.append(ms(t2 - t1))
+        shutil.rmtree(base, ignore_errors=True)
+        out["overlay_mount"] = summary(mounts)
+        out["overlay_umount"] = summary(umounts)
+
+        # One durable SQLite commit (WAL, synchronous=FULL) on the data dir's file system.
+        db_path = os.path.join(self.work, "commit-test.db")
+        db = sqlite3.connect(db_path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        commits = []
+        for i in range(max(n, 20) + 1):
+            t0 = time.perf_counter()
+            db.execute("BEGIN")
+            db.execute("INSERT INTO t (v) VALUES (?)", ("x" * 512,))
+            db.execute("COMMIT")
+            if i:
+                commits.append(ms(time.perf_counter() - t0))
+        db.close()
+        out["sqlite_commit_full"] = summary(commits)
+
+        # API round trips on a kept-alive connection: health (no auth, no DB) and GET machine.
+        return out
+
+    def request_latency(self, machine_id, n=200):
+        out = {}
+        for name, path, auth in (("health", "/tarmac/v1/health", False),
+                                 ("get_machine", f"/v1/apps/{APP}/machines/{machine_id}", True)):
+            values = []
+            for i in range(n + 5):
+                t0 = time.perf_counter()
+                self.api.request("GET", path, auth=auth)
+                if i >= 5:
+                    values.append(ms(time.perf_counter() - t0))
+            out[name] = summary(values)
+        return out
+
+    # ------------------------------------------------------------------ wrk
+
+    def wrk(self, path, auth):
+        argv = ["wrk", f"-t{self.args.wrk_threads}", f"-c{self.args.wrk_connections}", f"-d{self.args.wrk_duration}s", "--latency"]
+        if auth:
+            argv += ["-H", f"Authorization: Bearer {self.token}"]
+        argv.append(f"http://127.0.0.1:{self.args.port}{path}")
+        shown = " ".join(a if not a.startswith("Authorization") else "Authorization: Bearer …" for a in argv)
+        log(f"running: {shown}")
+        sampler = CPUSampler()
+        result = run(argv, timeout=self.args.wrk_duration + 60)
+        busy = sampler.busy()
+        text = result.stdout
+        parsed = {"command": shown, "cpu_busy_fraction": round(busy, 3), "raw": text}
+        m = re.search(r"Requests/sec:\s+([\d.]+)", text)
+        parsed["requests_per_sec"] = float(m.group(1)) if m else None
+        m = re.search(r"^\s+Latency\s+(\S+)\s+(\S+)\s+(\S+)", text, re.M)
+        if m:
+            parsed["latency_avg_ms"] = duration_ms(m.group(1))
+            parsed["latency_stdev_ms"] = duration_ms(m.group(2))
+            parsed["latency_max_ms"] = duration_ms(m.group(3))
+        for pct in ("50", "75", "90", "99"):
+            m = re.search(rf"^\s+{pct}%\s+(\S+)", text, re.M)
+            if m:
+                parsed[f"latency_p{pct}_ms"] = duration_ms(m.group(1))
+        m = re.search(r"(\d+) requests in", text)
+        parsed["requests"] = int(m.group(1)) if m else None
+        m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+        parsed["non_2xx"] = int(m.group(1)) if m else 0
+        m = re.search(r"Socket errors:(.*)", text)
+        parsed["socket_errors"] = m.group(1).strip() if m else None
+        if parsed["non_2xx"]:
+            raise BenchError(f"wrk got {parsed['non_2xx']} non-2xx answers for {path}:\n{text}")
+        return parsed
+
+    # ------------------------------------------------------------------ debug-log breakdown
+
+    def driver_durations(self):
+        """`container started` durations from the debug log (only with --log-level debug)."""
+        values = []
+        try:
+            with open(self.dev_log_path, errors="replace") as f:
+                for line in f:
+                    if "container started" in line:
+                        m = re.search(r"duration=([0-9.e+-]+) seconds", line)
+                        if m:
+                            values.append(float(m.group(1)) * 1000.0)
+        except OSError:
+            pass
+        return values
+
+    # ------------------------------------------------------------------ main
+
+    def run(self):
+        args = self.args
+        started = datetime.datetime.now(datetime.timezone.utc)
+        self.results = {
+            "benchmark": "machine-start",
+            "started_at": started.isoformat(timespec="seconds"),
+            "machine": machine_info(),
+            "tarmac_binary": args.tarmac,
+            "tarmac_git": git_describe(),
+            "runc_version": run(["runc", "--version"]).stdout.strip().splitlines()[0],
+            "settings": {k: v for k, v in vars(args).items() if k not in ("work_dir",)},
+            "load_before": loadavg(),
+        }
+        self.start_dev()
+        self.results["other_busy_processes_before"] = other_busy_processes({os.getpid(), self.dev.pid})
+        log(f"load average {self.results['load_before']}; other busy processes: {self.results['other_busy_processes_before']}")
+        self.import_image()
+
+        # Warm-ups: (b) first (the first start unpacks the image layer), then (a).
+        log(f"warm-up: {args.warmup} × (b), then {args.warmup} × (a)")
+        for _ in range(args.warmup):
+            machine_id, *_ = self.api_start()
+            self.api_destroy(machine_id)
+        self.prepare_reference_bundle()
+        for i in range(args.warmup):
+            self.runc_run(f"w{i}")
+
+        log(f"measuring: {args.iterations} × (a, b) interleaved")
+        debug_before = len(self.driver_durations())
+        sampler = CPUSampler()
+        raw, api, post, wait = [], [], [], []
+        iterations = []
+        for i in range(args.iterations):
+            a = self.runc_run(i)
+            machine_id, b, p, w = self.api_start()
+            events = self.machine_events(machine_id) if args.keep_events else None
+            self.api_destroy(machine_id)
+            raw.append(a)
+            api.append(b)
+            post.append(p)
+            wait.append(w)
+            iterations.append({"i": i, "runc_ms": round(a, 3), "api_ms": round(b, 3), "post_ms": round(p, 3),
+                               "wait_ms": round(w, 3), "machine_id": machine_id, **({"events": events} if events else {})})
+            if args.verbose:
+                log(f"  {i:3d}: runc {a:7.1f} ms   api {b:7.1f} ms (post {p:6.1f} + wait {w:5.1f})")
+        busy = sampler.busy()
+        driver = self.driver_durations()[debug_before:]
+
+        sa, sb = summary(raw), summary(api)
+        ratio = sb["median"] / sa["median"]
+        self.results.update({
+            "raw_runc_run_ms": sa,
+            "api_create_and_wait_ms": sb,
+            "api_post_ms": summary(post),
+            "api_wait_ms": summary(wait),
+            "ratio_median_b_over_a": ratio,
+            "cpu_busy_fraction_during_start_loop": round(busy, 3),
+            "iterations": iterations,
+            "targets": {
+                "ratio_max": args.target_ratio,
+                "api_median_max_ms": args.target_ms,
+                "ratio_met": ratio <= args.target_ratio,
+                "api_median_met": sb["median"] < args.target_ms,
+            },
+        })
+        if driver:
+            self.results["driver_start_ms"] = summary(driver)
+
+        if args.components:
+            log("component timings")
+            self.results["components"] = self.components()
+
+        # One machine left started for GET latency and wrk.
+        machine_id, *_ = self.api_start()
+        self.results["request_latency_ms"] = self.request_latency(machine_id)
+        if not args.no_wrk:
+            self.results["wrk"] = {
+                "health": self.wrk("/tarmac/v1/health", auth=False),
+                "get_machine": self.wrk(f"/v1/apps/{APP}/machines/{machine_id}", auth=True),
+            }
+            h, g = self.results["wrk"]["health"], self.results["wrk"]["get_machine"]
+            if h["requests_per_sec"] and g["requests_per_sec"]:
+                self.results["wrk"]["get_machine_over_health_rps"] = g["requests_per_sec"] / h["requests_per_sec"]
+        self.api_destroy(machine_id)
+
+        self.results["load_after"] = loadavg()
+        self.results["finished_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        self.results["busy_warning"] = max(self.results["load_before"][0], 0) > args.busy_load or busy > args.busy_cpu
+        return self.results
+
+    # ------------------------------------------------------------------ teardown
+
+    def cleanup(self):
+        """API-level cleanup; the shell wrapper removes host resources afterwards."""
+        for machine_id in list(self.machines):
+            try:
+                self.api_destroy(machine_id)
+            except Exception as error:  # noqa: BLE001 - best effort
+                log(f"cleanup: could not destroy machine {machine_id}: {error}")
+        for container_id in list(self.ref_containers):
+            try:
+                self.runc_delete(container_id)
+            except Exception as error:  # noqa: BLE001
+                log(f"cleanup: could not delete reference container {container_id}: {error}")
+        self.api.reset()
+        if self.dev is not None and self.dev.poll() is None:
+            log("stopping tarmac dev (SIGTERM)")
+            self.dev.send_signal(signal.SIGTERM)
+            try:
+                self.dev.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                log("tarmac dev did not stop within 20 s: SIGKILL")
+                self.dev.kill()
+                self.dev.wait(timeout=10)
+
+
+def duration_ms(text):
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", text)
+    if not m:
+        return None
+    value, unit = float(m.group(1)), m.group(2)
+    return {"us": value / 1000.0, "ms": value, "s": value * 1000.0, "m": value * 60000.0}[unit]
+
+
+def machine_info():
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem_kb = None
+    try:
+        with open("/proc/meminfo") as f:
+            mem_kb = int(f.readline().split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return {"nproc": os.cpu_count(), "cpu_model": model, "kernel": platform.release(), "memory_mb": mem_kb // 1024 if mem_kb else None}
+
+
+def git_describe():
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        head = run(["git", "-C", here, "rev-parse", "--short", "HEAD"], timeout=10).stdout.strip()
+        dirty = run(["git", "-C", here, "status", "--porcelain", "--untracked-files=no"], timeout=10).stdout.strip()
+        return head + ("-dirty" if dirty else "")
+    except (BenchError, OSError, subprocess.TimeoutExpired):
+        return None
+
+
+# ----------------------------------------------------------------------------- report
+
+def print_report(r):
+    def row(name, s):
+        return f"  {name:<38} {s['median']:9.1f} {s['p90']:9.1f} {s['min']:9.1f} {s['max']:9.1f}"
+
+    t = r["targets"]
+    lines = [
+        "",
+        f"Machine start benchmark — {r['started_at']}  ({r['machine']['nproc']} CPUs, {r['machine']['cpu_model']}, kernel {r['machine']['kernel']})",
+        f"tarmac {r['tarmac_git']} ({r['tarmac_binary']}), {r['runc_version']}",
+        f"load average before {r['load_before']}, after {r['load_after']}; CPU busy during the start loop {r['cpu_busy_fraction_during_start_loop']:.0%}",
+        "",
+        f"  {'(N = ' + str(r['raw_runc_run_ms']['n']) + ', milliseconds)':<38} {'median':>9} {'p90':>9} {'min':>9} {'max':>9}",
+        row("(a) runc run -d (reference)", r["raw_runc_run_ms"]),
+        row("(b) POST machines + wait started", r["api_create_and_wait_ms"]),
+        row("    of which POST", r["api_post_ms"]),
+        row("    of which wait", r["api_wait_ms"]),
+    ]
+    if "driver_start_ms" in r:
+        lines.append(row("    driver start() (debug log)", r["driver_start_ms"]))
+    lines += [
+        "",
+        f"  ratio b/a of medians: {r['ratio_median_b_over_a']:.2f}   target ≤ {t['ratio_max']:g}: {'MET' if t['ratio_met'] else 'NOT MET'}",
+        f"  (b) median: {r['api_create_and_wait_ms']['median']:.1f} ms   target < {t['api_median_max_ms']:g} ms: {'MET' if t['api_median_met'] else 'NOT MET'}",
+    ]
+    if "components" in r:
+        lines += ["", "  components (each alone)                  median       p90"]
+        for key, s in r["components"].items():
+            lines.append(f"    {key:<36} {s['median']:9.2f} {s['p90']:9.2f}")
+    if "request_latency_ms" in r:
+        lines += ["", "  single-connection request latency        median       p90"]
+        for key, s in r["request_latency_ms"].items():
+            lines.append(f"    {key:<36} {s['median']:9.2f} {s['p90']:9.2f}")
+    if "wrk" in r:
+        w = r["wrk"]
+        lines += ["", f"  wrk -t{r['settings']['wrk_threads']} -c{r['settings']['wrk_connections']} -d{r['settings']['wrk_duration']}s"
+                      f"          req/s   avg ms   p50 ms   p99 ms   CPU busy"]
+        for key, label in (("get_machine", "GET /v1/apps/bench/machines/{id}"), ("health", "GET /tarmac/v1/health (reference)")):
+            x = w[key]
+            lines.append(f"    {label:<36} {x['requests_per_sec']:9.0f} {x.get('latency_avg_ms') or 0:8.2f} "
+                         f"{x.get('latency_p50_ms') or 0:8.2f} {x.get('latency_p99_ms') or 0:8.2f}   {x['cpu_busy_fraction']:.0%}")
+        if "get_machine_over_health_rps" in w:
+            lines.append(f"    GET machine / health throughput: {w['get_machine_over_health_rps']:.2f}")
+    if r.get("busy_warning"):
+        lines += ["", "  WARNING: the machine was busy (load or CPU use above the thresholds): re-run when it is idle."]
+    print("\n".join(lines) + "\n", flush=True)
+
+
+# ----------------------------------------------------------------------------- main
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tarmac", required=True, help="tarmac binary")
+    parser.add_argument("--work-dir", required=True, help="scratch directory (data dir, bundles); removed by the wrapper")
+    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--port", type=int, default=4390)
+    parser.add_argument("--bridge", default="tbench0")
+    parser.add_argument("--subnet", default="172.31.250.0/24")
+    parser.add_argument("--gateway", default="172.31.250.1")
+    parser.add_argument("--prefix", default="tbench")
+    parser.add_argument("--log-level", default="info", help="tarmac dev log level; debug adds the driver start() breakdown")
+    parser.add_argument("--no-components", dest="components", action="store_false", help="skip the component timings")
+    parser.add_argument("--component-iterations", type=int, default=20)
+    parser.add_argument("--no-wrk", action="store_true")
+    parser.add_argument("--wrk-duration", type=int, default=10)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--wrk-connections", type=int, default=16)
+    parser.add_argument("--target-ratio", type=float, default=2.0)
+    parser.add_argument("--target-ms", type=float, default=150.0)
+    parser.add_argument("--busy-load", type=float, default=1.0, help="warn when the 1-min load average before the run exceeds this")
+    parser.add_argument("--busy-cpu", type=float, default=0.75, help="warn when CPU use during the start loop exceeds this fraction")
+    parser.add_argument("--keep-events", action="store_true", help="store each machine's events in the results")
+    parser.add_argument("--max-seconds", type=int, default=900, help="abort (and clean up) after this long")
+    parser.add_argument("--results", default=None, help="JSON output file")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every iteration")
+    args = parser.parse_args()
+    if args.iterations < 2:
+        parser.error("--iterations must be at least 2")
+
+    def on_signal(signum, _frame):
+        raise Deadline(f"signal {signum}" if signum != signal.SIGALRM else f"time limit of {args.max_seconds} s reached")
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
+        signal.signal(sig, on_signal)
+    signal.alarm(args.max_seconds)
+
+    bench = Bench(args)
+    code = 0
+    try:
+        results = bench.run()
+        signal.alarm(0)
+        print_report(results)
+        path = args.results
+        if path:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            with open(path, "w") as f:
+                json.dump(results, f, indent=2, sort_keys=True)
+                f.write("\n")
+            log(f"results written to {path}")
+    except (BenchError, Deadline, OSError, subprocess.SubprocessError, http.client.HTTPException, KeyError, ValueError) as error:
+        log(f"FAILED: {error}")
+        if bench.dev is not None:
+            log("tarmac dev log (tail):\n" + bench.tail_dev_log())
+        code = 1
+    finally:
+        signal.alarm(60)  # cleanup is bounded too
+        try:
+            bench.cleanup()
+        except Deadline as error:
+            log(f"cleanup interrupted: {error}")
+            code = code or 1
+        signal.alarm(0)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
