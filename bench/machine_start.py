@@ -21,7 +21,9 @@ Standard library only.
 import argparse
 import ctypes
 import datetime
+import hashlib
 import http.client
+import ipaddress
 import json
 import os
 import platform
@@ -33,6 +35,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 APP = "bench"
@@ -81,6 +84,34 @@ def run(argv, timeout=60, check=True, **kwargs):
     if check and result.returncode != 0:
         raise BenchError(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
     return result
+
+
+def timed_run(argv, timeout=60, **kwargs):
+    """Runs argv and returns (returncode, seconds from spawn to exit).
+
+    Never `subprocess.run(timeout=…)` for a timed command: with a timeout, Popen.wait polls
+    with sleeps doubling from 0.5 ms (capped at 50 ms), so a child's exit is noticed only at
+    ~1.5, 3.5, 7.5, 15.5, 31.5, 63.5 ms… and every figure snaps to those steps. Here the wait
+    is a blocking waitpid and the timeout a separate timer that kills the child.
+    """
+    killed = threading.Event()
+
+    def kill():
+        killed.set()
+        process.kill()
+
+    t0 = time.perf_counter()
+    process = subprocess.Popen(argv, **kwargs)
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        code = process.wait()
+    finally:
+        timer.cancel()
+    elapsed = time.perf_counter() - t0
+    if killed.is_set():
+        raise BenchError(f"{' '.join(argv)} did not finish within {timeout} s (killed)")
+    return code, elapsed
 
 
 def loadavg():
@@ -306,12 +337,10 @@ class Bench:
         out_path = os.path.join(self.work, "ref-stdio.log")
         with open(out_path, "ab") as out:
             self.ref_containers.add(container_id)
-            t0 = time.perf_counter()
-            result = subprocess.run(["runc", "--root", self.runc_root, "run", "-d", "--bundle", self.ref_bundle, container_id],
-                                    stdin=subprocess.DEVNULL, stdout=out, stderr=out, timeout=60)
-            elapsed = time.perf_counter() - t0
-        if result.returncode != 0:
-            raise BenchError(f"runc run -d failed ({result.returncode}); see {out_path}")
+            code, elapsed = timed_run(["runc", "--root", self.runc_root, "run", "-d", "--bundle", self.ref_bundle, container_id],
+                                      stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+        if code != 0:
+            raise BenchError(f"runc run -d failed ({code}); see {out_path}")
         state = json.loads(run(["runc", "--root", self.runc_root, "state", container_id]).stdout)
         if state.get("status") != "running":
             raise BenchError(f"reference container {container_id} is {state.get('status')}, not running")
@@ -365,19 +394,15 @@ class Bench:
             self.write_ref_config(cid)
             with open(os.path.join(self.work, "ref-stdio.log"), "ab") as o:
                 self.ref_containers.add(cid)
-                t0 = time.perf_counter()
-                r1 = subprocess.run(["runc", "--root", self.runc_root, "create", "--bundle", self.ref_bundle, cid],
-                                    stdin=subprocess.DEVNULL, stdout=o, stderr=o, timeout=60)
-                t1 = time.perf_counter()
-                r2 = subprocess.run(["runc", "--root", self.runc_root, "start", cid], stdin=subprocess.DEVNULL, stdout=o, stderr=o,
-                                    timeout=60)
-                t2 = time.perf_counter()
+                c1, d1 = timed_run(["runc", "--root", self.runc_root, "create", "--bundle", self.ref_bundle, cid],
+                                   stdin=subprocess.DEVNULL, stdout=o, stderr=o)
+                c2, d2 = timed_run(["runc", "--root", self.runc_root, "start", cid], stdin=subprocess.DEVNULL, stdout=o, stderr=o)
             self.runc_delete(cid)
-            if r1.returncode or r2.returncode:
+            if c1 or c2:
                 raise BenchError("runc create/start failed")
             if i:
-                create.append(ms(t1 - t0))
-                start.append(ms(t2 - t1))
+                create.append(ms(d1))
+                start.append(ms(d2))
         out["runc_create"] = summary(create)
         out["runc_start"] = summary(start)
 
@@ -385,42 +410,44 @@ class Bench:
         # The shim's process start: `tarmac runtime-shim` with EOF on fd 3 exits at once.
         shim = []
         for i in range(n + 1):
-            t0 = time.perf_counter()
-            subprocess.run([self.args.tarmac, "runtime-shim"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, pass_fds=(), timeout=30)
+            _, elapsed = timed_run([self.args.tarmac, "runtime-shim"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
             if i:
-                shim.append(ms(time.perf_counter() - t0))
+                shim.append(ms(elapsed))
         out["tarmac_exec"] = summary(shim)
         trivial = []
         for i in range(n + 1):
-            t0 = time.perf_counter()
-            subprocess.run(["/bin/true"], timeout=30)
+            _, elapsed = timed_run(["/bin/true"])
             if i:
-                trivial.append(ms(time.perf_counter() - t0))
+                trivial.append(ms(elapsed))
         out["true_exec"] = summary(trivial)
 
-        # Network: the same two `ip -batch` stages the driver runs.
+        # Network: the same two `ip -batch` stages the driver runs, and its teardown.
         stage1, stage2, teardown = [], [], []
+        hosts = list(ipaddress.ip_network(self.args.subnet, strict=False).hosts())
+        batch = os.path.join(self.work, "ip-batch")
+
+        def ip_batch(text, *namespace):
+            with open(batch, "w") as f:
+                f.write(text)
+            argv = ["ip"] + (["-n", namespace[0]] if namespace else []) + ["-batch", batch]
+            code, elapsed = timed_run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if code:
+                raise BenchError(f"{' '.join(argv)} failed ({code}): {text!r}")
+            return elapsed
+
+        prefix_length = ipaddress.ip_network(self.args.subnet, strict=False).prefixlen
         for i in range(n + 1):
             ns, veth = f"{self.args.prefix}-cnet{i}", f"tbc{os.getpid() % 10000}x{i}"[:15]
-            t0 = time.perf_counter()
-            subprocess.run(["ip", "-batch", "-"], input=(
-                f"netns add {ns}\nlink add {veth} type veth peer name eth0 netns {ns}\n"
-                f"link set {veth} alias {self.args.prefix}/cnet{i}\nlink set {veth} master {self.args.bridge} up\n"),
-                text=True, check=True, capture_output=True, timeout=30)
-            t1 = time.perf_counter()
-            subprocess.run(["ip", "-n", ns, "-batch", "-"], input=(
-                f"addr add 172.31.250.{200 + (i % 50)}/24 dev eth0\nlink set eth0 up\nlink set lo up\n"
-                f"route add default via {self.args.gateway} dev eth0\n"),
-                text=True, check=True, capture_output=True, timeout=30)
-            t2 = time.perf_counter()
-            subprocess.run(["ip", "-batch", "-"], input=f"link del {veth}\nnetns del {ns}\n", text=True, check=True,
-                           capture_output=True, timeout=30)
-            t3 = time.perf_counter()
+            d1 = ip_batch(f"netns add {ns}\nlink add {veth} type veth peer name eth0 netns {ns}\n"
+                          f"link set {veth} alias {self.args.prefix}/cnet{i}\nlink set {veth} master {self.args.bridge} up\n")
+            d2 = ip_batch(f"addr add {hosts[-2 - (i % 50)]}/{prefix_length} dev eth0\nlink set eth0 up\nlink set lo up\n"
+                          f"route add default via {self.args.gateway} dev eth0\n", ns)
+            d3 = ip_batch(f"link del {veth}\nnetns del {ns}\n")
             if i:
-                stage1.append(ms(t1 - t0))
-                stage2.append(ms(t2 - t1))
-                teardown.append(ms(t3 - t2))
+                stage1.append(ms(d1))
+                stage2.append(ms(d2))
+                teardown.append(ms(d3))
         out["netns_veth_create"] = summary(stage1)
         out["netns_configure"] = summary(stage2)
         out["netns_teardown"] = summary(teardown)
@@ -542,6 +569,9 @@ class Bench:
             "started_at": started.isoformat(timespec="seconds"),
             "machine": machine_info(),
             "tarmac_binary": args.tarmac,
+            "tarmac_binary_sha256": file_sha256(args.tarmac),
+            "tarmac_binary_mtime": datetime.datetime.fromtimestamp(os.path.getmtime(args.tarmac), datetime.timezone.utc)
+            .isoformat(timespec="seconds"),
             "tarmac_git": git_describe(),
             "runc_version": run(["runc", "--version"]).stdout.strip().splitlines()[0],
             "settings": {k: v for k, v in vars(args).items() if k not in ("work_dir",)},
@@ -567,7 +597,9 @@ class Bench:
         raw, api, post, wait = [], [], [], []
         iterations = []
         for i in range(args.iterations):
+            time.sleep(args.settle_ms / 1000.0)
             a = self.runc_run(i)
+            time.sleep(args.settle_ms / 1000.0)
             machine_id, b, p, w = self.api_start()
             events = self.machine_events(machine_id) if args.keep_events else None
             self.api_destroy(machine_id)
@@ -677,6 +709,14 @@ def machine_info():
     return {"nproc": os.cpu_count(), "cpu_model": model, "kernel": platform.release(), "memory_mb": mem_kb // 1024 if mem_kb else None}
 
 
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def git_describe():
     here = os.path.dirname(os.path.abspath(__file__))
     try:
@@ -697,7 +737,7 @@ def print_report(r):
     lines = [
         "",
         f"Machine start benchmark — {r['started_at']}  ({r['machine']['nproc']} CPUs, {r['machine']['cpu_model']}, kernel {r['machine']['kernel']})",
-        f"tarmac {r['tarmac_git']} ({r['tarmac_binary']}), {r['runc_version']}",
+        f"tarmac binary {r['tarmac_binary']} (built {r['tarmac_binary_mtime']}, sha256 {r['tarmac_binary_sha256'][:12]}; tree {r['tarmac_git']}), {r['runc_version']}",
         f"load average before {r['load_before']}, after {r['load_after']}; CPU busy during the start loop {r['cpu_busy_fraction_during_start_loop']:.0%}",
         "",
         f"  {'(N = ' + str(r['raw_runc_run_ms']['n']) + ', milliseconds)':<38} {'median':>9} {'p90':>9} {'min':>9} {'max':>9}",
@@ -749,6 +789,9 @@ def main():
     parser.add_argument("--subnet", default="172.31.250.0/24")
     parser.add_argument("--gateway", default="172.31.250.1")
     parser.add_argument("--prefix", default="tbench")
+    parser.add_argument("--settle-ms", type=int, default=300,
+                        help="pause before each timed start, so the previous iteration's asynchronous clean-up "
+                             "(kernel netns destruction, shim exit, standby refill) does not land in it")
     parser.add_argument("--log-level", default="info", help="tarmac dev log level; debug adds the driver start() breakdown")
     parser.add_argument("--no-components", dest="components", action="store_false", help="skip the component timings")
     parser.add_argument("--component-iterations", type=int, default=20)

@@ -2,7 +2,7 @@
 # Installs the system packages Tarmac needs on Debian 12, idempotently (only what is missing).
 set -euo pipefail
 
-packages=(runc busybox-static iproute2 iptables e2fsprogs procps curl ca-certificates)
+packages=(runc tini busybox-static iproute2 iptables e2fsprogs procps curl ca-certificates)
 # Extra packages for benchmarks and tests: pass --with-test-tools.
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   packages+=(wrk python3)

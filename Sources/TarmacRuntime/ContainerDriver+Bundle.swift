@@ -11,6 +11,11 @@ extension ContainerDriver {
         }
         try OverlayMount.mount(source: layout.overlaySource, layers: layers, upper: layout.upper, work: layout.work, target: layout.rootfs)
 
+        if let program = spec.process.args.first,
+           !ExecutableLookup.exists(program, environment: spec.process.env, rootfs: layout.rootfs) {
+            throw RuntimeError(.startFailed, "executable \"\(program)\" not found in the image (looked in $PATH of the machine); check config.init and the image's entrypoint/cmd")
+        }
+
         let user: ImageUser
         if spec.process.user.isEmpty {
             user = .root
@@ -29,7 +34,8 @@ extension ContainerDriver {
             process: spec.process, user: user, hostname: hostname, rootfsPath: "rootfs",
             networkNamespacePath: joinNetwork ? layout.network.namespacePath : nil, cgroupsPath: layout.cgroupsPath,
             cpus: spec.cpus, memoryMB: spec.memoryMB, swapAccounting: swapAccounting, resolvConfPath: layout.resolvConf,
-            hostsPath: layout.hosts, hostnamePath: layout.hostname, openFilesLimit: openFilesLimit
+            hostsPath: layout.hosts, hostnamePath: layout.hostname, openFilesLimit: openFilesLimit,
+            initPath: configuration.initProgram
         ))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -35,9 +35,9 @@ extension ContainerDriver {
                 problems.append("runc delete: \(error)")
             }
         }
-        if let runningShim, Processes.isAlive(pid: runningShim.pid, startTime: runningShim.startTime) {
-            // Its container is gone, so it records the exit and ends; wait so it cannot
-            // touch the next start's files.
+        if let runningShim {
+            // Its container is gone, so it records the exit and ends; wait (and reap it when
+            // it is our child) so it cannot touch the next start's files.
             await Self.waitForExit(pid: runningShim.pid, startTime: runningShim.startTime, timeout: .seconds(5))
         }
 

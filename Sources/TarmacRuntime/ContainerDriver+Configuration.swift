@@ -1,3 +1,4 @@
+import Foundation
 import TarmacSystem
 
 extension ContainerDriver {
@@ -26,6 +27,11 @@ extension ContainerDriver {
         /// RLIMIT_NOFILE of the machine's processes, capped at the agent's own hard limit.
         /// Default 1,048,576.
         public var openFilesLimit: UInt64
+        /// A static init (tini) run as the container's PID 1 in front of the machine's
+        /// process, so signals reach the process (the kernel ignores signals a PID 1 has no
+        /// handler for) and zombies are reaped. Default: Debian's `/usr/bin/tini-static`
+        /// when installed; nil runs the process as PID 1 itself.
+        public var initProgram: String? = ContainerDriver.defaultInitProgram()
 
         public init(
             runcRoot: String,
@@ -48,5 +54,13 @@ extension ContainerDriver {
             self.fallbackNameservers = fallbackNameservers
             self.openFilesLimit = openFilesLimit
         }
+    }
+}
+
+extension ContainerDriver {
+    /// Debian's static tini, when installed (`apt-get install tini`).
+    public static func defaultInitProgram() -> String? {
+        let path = "/usr/bin/tini-static"
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 }

@@ -102,6 +102,7 @@ public struct ContainerDriver: RuntimeDriver {
 
             var details = layout.details
             details[ContainerLayout.Key.logPath] = spec.logPath
+            if configuration.initProgram != nil { details[Self.initDetail] = "tini" }
             if let initStartTime = Processes.startTime(of: initPID) {
                 details[ContainerLayout.Key.processStartTime] = String(initStartTime)
             }
@@ -144,10 +145,9 @@ public struct ContainerDriver: RuntimeDriver {
     public func wait(_ handle: RuntimeHandle) async throws -> ExitStatus {
         let layout = try layout(for: handle)
         while true {
-            Self.reapIfChild(handle)
-            if !Processes.isAlive(pid: handle.pid, startTime: handle.pidStartTime) {
+            if !Self.shimRunning(handle) {
                 // The shim writes the exit file before it exits, so this read is final.
-                return ExitFile.read(layout.exitFile) ?? Self.lostStatus(handle)
+                return ExitFile.read(layout.exitFile).map { Self.throughInit($0, handle) } ?? Self.lostStatus(handle)
             }
             try await Task.sleep(for: configuration.pollInterval)
         }
@@ -155,11 +155,23 @@ public struct ContainerDriver: RuntimeDriver {
 
     public func status(_ handle: RuntimeHandle) async -> RuntimeStatus {
         guard let layout = try? layout(for: handle) else { return .gone }
-        Self.reapIfChild(handle)
-        if Processes.isAlive(pid: handle.pid, startTime: handle.pidStartTime) { return .running }
-        if let status = ExitFile.read(layout.exitFile) { return .exited(status) }
+        if Self.shimRunning(handle) { return .running }
+        if let status = ExitFile.read(layout.exitFile) { return .exited(Self.throughInit(status, handle)) }
         if FileManager.default.fileExists(atPath: layout.stateDirectory) { return .exited(Self.lostStatus(handle)) }
         return .gone
+    }
+
+    static let initDetail = "init"
+
+    /// tini reports a process killed by signal N as exit code 128+N; turn that back into a
+    /// signal so exit events say what happened. (A process that itself exits with 129–159 is
+    /// indistinguishable, as with `docker run --init`.)
+    static func throughInit(_ status: ExitStatus, _ handle: RuntimeHandle) -> ExitStatus {
+        guard handle.details[initDetail] != nil, status.signal == 0, (129...(128 + 64)).contains(status.exitCode) else { return status }
+        var translated = status
+        translated.signal = status.exitCode - 128
+        translated.exitCode = 0
+        return translated
     }
 
     /// Removes this start's exit file if an earlier start of the same instance left one, and
@@ -180,6 +192,16 @@ public struct ContainerDriver: RuntimeDriver {
     static func lostStatus(_ handle: RuntimeHandle) -> ExitStatus {
         ExitStatus(exitCode: 0, signal: 0, oomKilled: false, exitedAt: Date(),
                    error: "the runtime shim (pid \(handle.pid)) exited without recording the machine's exit status")
+    }
+
+    /// Whether the handle's shim is alive. When it is not and it was our child, it has been
+    /// reaped by the time this returns (checked again after the liveness test, which the shim
+    /// may have just lost).
+    static func shimRunning(_ handle: RuntimeHandle) -> Bool {
+        reapIfChild(handle)
+        if Processes.isAlive(pid: handle.pid, startTime: handle.pidStartTime) { return true }
+        reapIfChild(handle)
+        return false
     }
 
     /// Reaps the shim when it is a child of this process that has exited, so no zombie stays.

@@ -23,12 +23,15 @@ public enum OCISpecBuilder {
         public var hostsPath: String
         public var hostnamePath: String
         public var openFilesLimit: UInt64
+        /// Host path of a static init (tini) bind-mounted at `initMountPoint` and run as PID 1.
+        public var initPath: String?
 
         public init(
             process: ProcessSpec, user: ImageUser, hostname: String, rootfsPath: String, networkNamespacePath: String?,
             cgroupsPath: String, cpus: Int, memoryMB: Int, swapAccounting: Bool, resolvConfPath: String, hostsPath: String,
-            hostnamePath: String, openFilesLimit: UInt64 = 1_048_576
+            hostnamePath: String, openFilesLimit: UInt64 = 1_048_576, initPath: String? = nil
         ) {
+            self.initPath = initPath
             self.process = process
             self.user = user
             self.hostname = hostname
@@ -55,6 +58,16 @@ public enum OCISpecBuilder {
         "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
     ]
 
+    /// Where the init program appears inside the container.
+    public static let initMountPoint = "/.tarmac/init"
+
+    /// The process's argv, behind the init when there is one (`tini -g --`: signals go to
+    /// the process's whole group, like Fly's init forwards them).
+    static func arguments(_ input: Input) -> [String] {
+        guard input.initPath != nil else { return input.process.args }
+        return [initMountPoint, "-g", "--"] + input.process.args
+    }
+
     /// CFS period used for the CPU quota (100 ms, the kernel default).
     public static let cpuPeriod: UInt64 = 100_000
 
@@ -65,7 +78,7 @@ public enum OCISpecBuilder {
         let process = OCISpec.Process(
             user: OCISpec.User(uid: input.user.uid, gid: input.user.gid,
                                additionalGids: input.user.additionalGids.isEmpty ? nil : input.user.additionalGids),
-            args: input.process.args,
+            args: arguments(input),
             env: environment(input.process.env),
             cwd: workingDirectory(input.process.workingDirectory),
             capabilities: OCISpec.Capabilities(
@@ -93,7 +106,7 @@ public enum OCISpecBuilder {
                 bindReadOnly(input.resolvConfPath, to: "/etc/resolv.conf"),
                 bindReadOnly(input.hostsPath, to: "/etc/hosts"),
                 bindReadOnly(input.hostnamePath, to: "/etc/hostname"),
-            ],
+            ] + (input.initPath.map { [OCISpec.Mount(destination: initMountPoint, type: "bind", source: $0, options: ["bind", "ro", "nosuid", "nodev"])] } ?? []),
             linux: OCISpec.Linux(
                 cgroupsPath: input.cgroupsPath,
                 resources: resources,

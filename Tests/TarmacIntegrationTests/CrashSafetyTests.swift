@@ -28,8 +28,8 @@ struct CrashSafetyTests {
 
             dev.kill9()
             // While the control plane and agent are down, two machines' processes die.
-            try Shell.run("pkill", ["-KILL", "-f", "sleep 7002"])
-            try Shell.run("pkill", ["-KILL", "-f", "sleep 7003"])
+            try Shell.run("pkill", ["-KILL", "-f", "^sleep 7002"])
+            try Shell.run("pkill", ["-KILL", "-f", "^sleep 7003"])
             try await Task.sleep(for: .milliseconds(300))
             try await dev.launch()
 
@@ -38,7 +38,7 @@ struct CrashSafetyTests {
             #expect(after?["state"] as? String == "started")
             #expect(after?["instance_id"] as? String == instance)
             #expect(try startCount(dev, survivor) == 1)
-            #expect(!Shell.lines("pgrep", ["-f", "sleep 7001"]).isEmpty)
+            #expect(!Shell.lines("pgrep", ["-f", "^sleep 7001"]).isEmpty)
 
             // on-failure: the SIGKILL is an exit with signal 9, then a restart.
             #expect(try await dev.eventually { try startCount(dev, restarted) == 2 })
@@ -56,7 +56,7 @@ struct CrashSafetyTests {
             #expect(list.count == 3)
             let containers = Shell.lines("runc", ["--root", dev.dataDirectory.appendingPathComponent("agent/runc").path, "list", "-q"])
             #expect(containers.count == 2, "\(containers)")
-            #expect(Shell.lines("pgrep", ["-f", "sleep 7001"]).count == 1)
+            #expect(Shell.lines("pgrep", ["-f", "^sleep 7001"]).count == 1)
 
             // And after destroying everything nothing is left on the host.
             for id in [survivor, restarted, died] {
@@ -79,7 +79,7 @@ struct CrashSafetyTests {
             let id = try #require(created["id"] as? String)
             _ = try await dev.wait(app: "calm", id: id, state: "started")
             dev.stop()
-            #expect(!Shell.lines("pgrep", ["-f", "sleep 7100"]).isEmpty, "machines outlive the agent")
+            #expect(!Shell.lines("pgrep", ["-f", "^sleep 7100"]).isEmpty, "machines outlive the agent")
             try await dev.launch()
             let (_, machine) = try await dev.json("GET", "/v1/apps/calm/machines/\(id)")
             #expect(machine?["state"] as? String == "started")

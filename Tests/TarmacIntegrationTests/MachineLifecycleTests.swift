@@ -49,6 +49,16 @@ struct MachineLifecycleTests {
             _ = try await dev.wait(app: "web", id: id, state: "started")
             #expect(try await fetch("http://\(ip):8080/index.html") == "hello from tarmac\n")
 
+            // The default stop signal (SIGINT) reaches the process even though busybox httpd
+            // has no handler for it: an init runs as PID 1 and forwards it.
+            _ = try await dev.request("POST", "/v1/apps/web/machines/\(id)/stop")
+            _ = try await dev.wait(app: "web", id: id, state: "stopped")
+            let interrupted = try #require(try await exitEvents(dev, "web", id).first)
+            #expect(interrupted["signal"] as? Int == 2)
+            #expect(interrupted["requested_stop"] as? Bool == true)
+            _ = try await dev.request("POST", "/v1/apps/web/machines/\(id)/start")
+            _ = try await dev.wait(app: "web", id: id, state: "started")
+
             // Destroy without force is refused while started; with force it goes away.
             let (refused, _) = try await dev.request("DELETE", "/v1/apps/web/machines/\(id)")
             #expect(refused == 412)
@@ -216,6 +226,26 @@ struct MachineLifecycleTests {
             #expect(list.isEmpty)
             let leftovers = try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory)
             #expect(leftovers == [])
+        }
+    }
+
+    @Test("a program missing from the image is a launch failure with a clear reason, and start can retry")
+    func missingProgram() async throws {
+        try await DevInstance.with { dev in
+            try dev.importBusybox()
+            try await dev.createApp("oops")
+            let machine = try await dev.createMachine(app: "oops", body: ["config": ["image": "busybox-test", "init": ["cmd": ["no-such-program"]]]])
+            let id = try #require(machine["id"] as? String)
+            _ = try await dev.wait(app: "oops", id: id, state: "failed")
+            let events = try await dev.events(app: "oops", id: id)
+            let failure = try #require(events.first { $0["type"] as? String == "launch" && $0["status"] as? String == "failed" })
+            let reason = try #require((failure["request"] as? [String: Any])?["error"] as? String)
+            #expect(reason.contains("no-such-program"))
+            let leftovers = try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory)
+            #expect(leftovers == [])
+            // A failed machine can be destroyed without force.
+            let (status, _) = try await dev.request("DELETE", "/v1/apps/oops/machines/\(id)")
+            #expect(status == 200)
         }
     }
 

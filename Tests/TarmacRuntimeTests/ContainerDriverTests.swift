@@ -204,13 +204,6 @@ struct ContainerDriverTests {
     /// child process): the machine keeps running, and a new driver re-adopts it.
     @Test func machineSurvivesAKilledAgent() async throws {
         let record = AgentRecord.path
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { continue }
-            let fields = stat[(stat.lastIndex(of: ")") ?? stat.startIndex)...].split(separator: " ")
-            if fields.count > 2, Int32(fields[2]) == getpid() {
-                print("DEBUGCHILD \(pid) \(fields[1]) \(stat.prefix(60))")
-            }
-        }
         try? FileManager.default.removeItem(atPath: record)
         await #expect(processExitsWith: .signal(SIGKILL)) {
             try await ContainerFixture.ensureBridge()

@@ -42,6 +42,7 @@ struct DevServer {
                 layers: { digest in try await images.layerDirectories(for: images.resolve(digest)) },
                 resourcePrefix: settings.resourcePrefix),
             logger: logger)
+        driver.prepare()
         var agentConfiguration = Agent.Configuration(dataDirectory: root + "/agent", subnet: settings.subnet)
         agentConfiguration.region = settings.region
         agentConfiguration.bridge = settings.bridge
