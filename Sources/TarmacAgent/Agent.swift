@@ -131,31 +131,10 @@ public final class Agent: AgentAPI, Service {
 
     public func command(_ machineID: String, _ command: AgentCommand) async throws -> AgentMachineStatus {
         guard let supervisor = supervisors.withLock({ $0[machineID] }) else { throw AgentError(.notFound, "machine not found") }
-        let input: MachineFSM.Input
-        switch command {
-        case .start:
-            input = .start
-        case .stop(let signal, let timeout):
-            let (number, duration) = try await stopParameters(machineID, signal, timeout)
-            input = .stop(signal: number, timeout: duration)
-        case .restart(let signal, let timeout):
-            let (number, duration) = try await stopParameters(machineID, signal, timeout)
-            input = .restart(signal: number, timeout: duration)
-        case .signal(let signal):
-            input = .signal(signal.number)
-        case .suspend:
+        if case .suspend = command {
             throw AgentError(.unsupported, "the \(environment.driver.name) runtime cannot suspend machines; stop the machine instead (suspend needs the microvm runtime)")
-        case .destroy(let force):
-            input = .destroy(force: force)
         }
-        return try await supervisor.send(input).get()
-    }
-
-    private func stopParameters(_ machineID: String, _ signal: MachineSignal?, _ timeout: GoDuration?) async throws -> (Int32, Duration) {
-        let config = try environment.store.allMachines().first { $0.id == machineID }?.spec.config
-        let number = (signal ?? config?.stopSignal ?? .sigint).number
-        let chosen = timeout.flatMap { $0.nanoseconds > 0 ? $0 : nil } ?? config?.stopTimeout ?? MachineConfig.defaultStopTimeout
-        return (number, chosen.duration)
+        return try await supervisor.send(command).get()
     }
 
     public func machines() async throws -> [AgentMachineStatus] {

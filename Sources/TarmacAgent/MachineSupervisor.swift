@@ -9,7 +9,10 @@ import TarmacRuntime
 /// owns the machine's background work (exit watcher, timers) as child tasks of that loop.
 final class MachineSupervisor: Sendable {
     struct Message: Sendable {
-        var input: MachineFSM.Input
+        /// Either an FSM input, or a control-plane command the loop turns into one using the
+        /// machine's own config (default stop signal and timeout).
+        var input: MachineFSM.Input?
+        var command: AgentCommand? = nil
         var spec: AgentMachineSpec?
         /// Timer and watcher inputs carry the generation they were armed in; stale ones are dropped.
         var generation: Int?
@@ -29,8 +32,19 @@ final class MachineSupervisor: Sendable {
 
     /// Queues an input and waits until it has been processed and persisted.
     func send(_ input: MachineFSM.Input, spec: AgentMachineSpec? = nil) async -> Result<AgentMachineStatus, AgentError> {
+        await enqueue(Message(input: input, spec: spec, generation: nil, reply: nil))
+    }
+
+    /// Queues a control-plane command and waits until it has been processed and persisted.
+    func send(_ command: AgentCommand) async -> Result<AgentMachineStatus, AgentError> {
+        await enqueue(Message(input: nil, command: command, spec: nil, generation: nil, reply: nil))
+    }
+
+    private func enqueue(_ message: Message) async -> Result<AgentMachineStatus, AgentError> {
         await withCheckedContinuation { reply in
-            let result = continuation.yield(Message(input: input, spec: spec, generation: nil, reply: reply))
+            var message = message
+            message.reply = reply
+            let result = continuation.yield(message)
             if case .terminated = result { reply.resume(returning: .failure(AgentError(.notFound, "machine not found"))) }
         }
     }
@@ -45,9 +59,13 @@ final class MachineSupervisor: Sendable {
         await withDiscardingTaskGroup { group in
             if adopt { await loop.adopt(group: &group) }
             for await message in inputs {
-                if let generation = message.generation, generation != loop.generation(for: message.input) { continue }
+                guard let input = message.input ?? message.command.flatMap({ loop.input(for: $0) }) else {
+                    message.reply?.resume(returning: .failure(AgentError(.unsupported, "this runtime cannot suspend machines")))
+                    continue
+                }
+                if let generation = message.generation, generation != loop.generation(for: input) { continue }
                 if let spec = message.spec { loop.apply(spec) }
-                let rejection = await loop.process(message.input, group: &group)
+                let rejection = await loop.process(input, group: &group)
                 if let reply = message.reply {
                     reply.resume(returning: rejection.map { .failure(AgentError(.invalidState, $0)) } ?? .success(loop.record.status))
                 }
@@ -90,6 +108,29 @@ final class MachineSupervisor: Sendable {
             case .stopTimeout: stopGeneration
             case .restartDelayElapsed: restartGeneration
             default: nil
+            }
+        }
+
+        /// A command with the machine's configured stop signal and timeout filled in where the
+        /// caller gave none (a zero timeout, as fly-go sends, means "use the configured one").
+        func input(for command: AgentCommand) -> MachineFSM.Input? {
+            let config = record.spec.config
+            func stop(_ signal: MachineSignal?, _ timeout: GoDuration?) -> (Int32, Duration) {
+                let chosen = timeout.flatMap { $0.nanoseconds > 0 ? $0 : nil } ?? config.stopTimeout
+                return ((signal ?? config.stopSignal).number, chosen.duration)
+            }
+            switch command {
+            case .start: return .start
+            case .stop(let signal, let timeout):
+                let (number, duration) = stop(signal, timeout)
+                return .stop(signal: number, timeout: duration)
+            case .restart(let signal, let timeout):
+                let (number, duration) = stop(signal, timeout)
+                return .restart(signal: number, timeout: duration)
+            case .signal(let signal): return .signal(signal.number)
+            case .destroy(let force): return .destroy(force: force)
+            case .suspend: return nil
+
             }
         }
 

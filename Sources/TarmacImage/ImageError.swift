@@ -20,6 +20,7 @@ public struct ImageError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
             case notFound, invalidReference, invalidInput, corrupt, io, ambiguous, unsupported, toolFailed
+            case unauthorized, unavailable
         }
 
         private var value: Value
@@ -41,6 +42,10 @@ public struct ImageError: Error, Sendable, CustomStringConvertible {
         public static var unsupported: Self { Self(.unsupported) }
         /// An external program (`tar`, `gzip`) failed.
         public static var toolFailed: Self { Self(.toolFailed) }
+        /// A registry refused the credentials (or asked for some and none are stored).
+        public static var unauthorized: Self { Self(.unauthorized) }
+        /// A registry could not be reached, or answered in a way that is not the Distribution API.
+        public static var unavailable: Self { Self(.unavailable) }
 
         public var description: String {
             switch value {
@@ -52,6 +57,8 @@ public struct ImageError: Error, Sendable, CustomStringConvertible {
             case .ambiguous: "ambiguous"
             case .unsupported: "unsupported"
             case .toolFailed: "toolFailed"
+            case .unauthorized: "unauthorized"
+            case .unavailable: "unavailable"
             }
         }
     }
