@@ -141,9 +141,10 @@ trap 'interrupted SIGTERM 143' TERM
 trap 'interrupted SIGHUP 129' HUP
 
 log "uptime: $(uptime)"
-# The helper gets its own hard limit; `timeout` is a backstop should it hang in a system call.
+# The helper keeps its own time limit (--max-seconds, plus --wait-idle); `timeout` is only a
+# backstop should it hang in a system call.
 set +e
-timeout --signal=TERM --kill-after=90 $((TIMEOUT + 120)) \
+timeout --signal=TERM --kill-after=90 $((2 * TIMEOUT + 3600)) \
     python3 "$REPO/bench/machine_start.py" --tarmac "$TARMAC" --work-dir "$WORK" --port "$PORT" --bridge "$BRIDGE" \
     --subnet "$SUBNET" --gateway "$GATEWAY" --prefix "$PREFIX" --results "$RESULTS" --max-seconds "$TIMEOUT" "$@" &
 helper=$!

@@ -139,6 +139,23 @@ class CPUSampler:
         return 0.0 if dt <= 0 else 1.0 - di / dt
 
 
+def wait_for_idle(limit_s, threshold):
+    """Waits (at most limit_s) until the CPUs are less than `threshold` busy over 2 s."""
+    began = time.monotonic()
+    while True:
+        sampler = CPUSampler()
+        time.sleep(2.0)
+        busy = sampler.busy()
+        waited = time.monotonic() - began
+        if busy < threshold:
+            log(f"CPU {busy:.0%} busy: starting (waited {waited:.0f} s)")
+            return round(waited, 1)
+        if waited >= limit_s:
+            log(f"CPU still {busy:.0%} busy after {waited:.0f} s: starting anyway (the results will say so)")
+            return round(waited, 1)
+        log(f"CPU {busy:.0%} busy: waiting for the machine to calm down")
+
+
 def other_busy_processes(exclude_pids, limit=5):
     """Processes other than ours using CPU right now (sampled over 1 s), for the load note."""
     def snapshot():
@@ -168,6 +185,154 @@ def other_busy_processes(exclude_pids, limit=5):
             busy.append({"pid": pid, "name": name, "cpu": round(used, 2)})
     busy.sort(key=lambda p: -p["cpu"])
     return busy[:limit]
+
+
+# ----------------------------------------------------------------------------- kernel trace of API starts
+
+class StartTracer:
+    """Kernel events (ftrace, a private instance) of tarmac dev and its descendants during API
+    starts, to split a start into phases without slowing it down the way strace does.
+
+    Events: process fork/exec/exit, fsync, mount. Markers written by the benchmark delimit each
+    POST and wait. Phases of one start:
+      before_driver     POST sent → the agent mounts the rootfs overlay (control plane, agent
+                        HTTP hop, SQLite writes, FSM, shim pid file)
+      bundle_and_netns  → `runc create` is exec'd (bundle files, netns + veth via `ip`)
+      runc_create       `runc create` exec → exit
+      create_to_start   → `runc start` exec (shim → agent → shim round trip)
+      runc_start        `runc start` exec → exit
+      after_start       → the POST's answer is read (records, agent → control answer, HTTP)
+      wait              → the wait's answer is read
+    """
+
+    ROOT = "/sys/kernel/tracing"
+    EVENTS = ["sched/sched_process_fork", "sched/sched_process_exec", "sched/sched_process_exit",
+              "syscalls/sys_enter_fsync", "syscalls/sys_exit_fsync", "syscalls/sys_enter_fdatasync",
+              "syscalls/sys_exit_fdatasync", "syscalls/sys_enter_mount"]
+    LINE = re.compile(r"^\s*(.+?)-(\d+)\s+\(\s*(\S+)\)\s+\[\d+\]\s+\S+\s+([\d.]+):\s+(.*)$")
+    # `name: fields` for tracepoints and markers, `sys_x(args)` / `sys_x -> ret` for syscalls.
+    KIND = re.compile(r"^(\w+)(?::\s?|\(| -> )(.*)$")
+
+    def __init__(self, name):
+        self.dir = os.path.join(self.ROOT, "instances", name)
+
+    @classmethod
+    def available(cls):
+        return os.path.isdir(os.path.join(cls.ROOT, "instances")) and \
+            all(os.path.isdir(os.path.join(cls.ROOT, "events", e)) for e in cls.EVENTS)
+
+    def write(self, path, value):
+        with open(os.path.join(self.dir, path), "w") as f:
+            f.write(value)
+
+    def start(self, pids):
+        if os.path.isdir(self.dir):
+            os.rmdir(self.dir)
+        os.mkdir(self.dir)
+        self.write("buffer_size_kb", "4096")
+        self.write("trace_clock", "mono")
+        self.write("options/record-tgid", "1")
+        self.write("options/event-fork", "1")
+        self.write("set_event_pid", " ".join(str(p) for p in pids))
+        for event in self.EVENTS:
+            self.write(f"events/{event}/enable", "1")
+        self.marker = open(os.path.join(self.dir, "trace_marker"), "w")
+        self.write("tracing_on", "1")
+
+    def mark(self, text):
+        self.marker.write(text)
+        self.marker.flush()
+
+    def stop(self):
+        self.write("tracing_on", "0")
+        self.marker.close()
+        with open(os.path.join(self.dir, "trace")) as f:
+            text = f.read()
+        self.remove()
+        return text
+
+    def remove(self):
+        if os.path.isdir(self.dir):
+            try:
+                self.write("tracing_on", "0")
+                for event in self.EVENTS:
+                    self.write(f"events/{event}/enable", "0")
+            except OSError:
+                pass
+            os.rmdir(self.dir)
+
+    @classmethod
+    def phases(cls, text, dev_tgid, tarmac_path):
+        """Per-iteration phase durations (ms) from the trace text."""
+        events = []
+        for line in text.splitlines():
+            m = cls.LINE.match(line)
+            if not m:
+                continue
+            comm, tid, tgid, ts, event = m.groups()
+            k = cls.KIND.match(event)
+            if not k:
+                continue
+            kind, rest = k.groups()
+            if kind.startswith("sys_") and not kind.startswith(("sys_enter", "sys_exit")):
+                kind = ("sys_exit_" if " -> " in event.split("(")[0] else "sys_enter_") + kind[4:]
+            events.append((float(ts) * 1000.0, comm, int(tid), tgid, kind, rest))
+        iterations, current = [], None
+        for ts, comm, tid, tgid, kind, rest in events:
+            if kind == "tracing_mark_write" or kind == "print":
+                if rest.startswith("BENCH post-begin"):
+                    current = {"t0": ts, "execs": [], "exits": {}, "fsync": [], "fsync_open": {}, "mount": None}
+                elif current is not None and rest.startswith("BENCH post-end"):
+                    current["post_end"] = ts
+                elif current is not None and rest.startswith("BENCH wait-end"):
+                    current["wait_end"] = ts
+                    iterations.append(current)
+                    current = None
+                continue
+            if current is None:
+                continue
+            if kind == "sched_process_exec":
+                filename = re.search(r"filename=(\S+)", rest).group(1)
+                current["execs"].append((ts, filename, tid))
+            elif kind == "sched_process_exit" and "group_dead=true" in rest:
+                current["exits"].setdefault(tgid, ts)
+            elif kind == "sys_enter_mount" and tgid == str(dev_tgid) and current["mount"] is None:
+                current["mount"] = ts
+            elif kind in ("sys_enter_fsync", "sys_enter_fdatasync") and tgid == str(dev_tgid):
+                current["fsync_open"][tid] = ts
+            elif kind in ("sys_exit_fsync", "sys_exit_fdatasync") and tid in current["fsync_open"]:
+                current["fsync"].append(ts - current["fsync_open"].pop(tid))
+        out = []
+        for it in iterations:
+            # runc execs after the agent's overlay mount: `runc create`, then `runc start` (a
+            # `runc delete` of an earlier machine's shim cannot come after the mount).
+            runcs = [(ts, tid) for ts, filename, tid in it["execs"]
+                     if filename.endswith("/runc") and it["mount"] is not None and ts > it["mount"]]
+            if len(runcs) < 2 or it["mount"] is None or "post_end" not in it:
+                continue
+            (create_exec, create_pid), (start_exec, start_pid) = runcs[0], runcs[1]
+            create_exit = it["exits"].get(str(create_pid))
+            start_exit = it["exits"].get(str(start_pid))
+            if create_exit is None or start_exit is None:
+                continue
+            shim_exec = [ts for ts, filename, _ in it["execs"] if filename == tarmac_path]
+            workload = [ts for ts, filename, _ in it["execs"] if filename == "/bin/sleep"]
+            t0 = it["t0"]
+            out.append({
+                "before_driver": it["mount"] - t0,
+                "bundle_and_netns": create_exec - it["mount"],
+                "runc_create": create_exit - create_exec,
+                "create_to_start": start_exec - create_exit,
+                "runc_start": start_exit - start_exec,
+                "after_start": it["post_end"] - start_exit,
+                "wait": it["wait_end"] - it["post_end"],
+                "total": it["wait_end"] - t0,
+                "fsyncs": len(it["fsync"]),
+                "fsync_ms": sum(it["fsync"]),
+                "workload_exec_at": (workload[0] - t0) if workload else None,
+                "standby_shim_exec_at": (shim_exec[0] - t0) if shim_exec else None,
+            })
+        return out
 
 
 # ----------------------------------------------------------------------------- API client
@@ -235,6 +400,7 @@ class Bench:
         self.ref_containers = set()    # raw runc containers not yet deleted
         self.runc_root = os.path.join(self.work, "runc-ref")
         self.results = {}
+        self.tracer = None
 
     # ------------------------------------------------------------------ setup
 
@@ -353,10 +519,18 @@ class Bench:
 
     # ------------------------------------------------------------------ (b) API
 
+    def dev_cpu_ms(self):
+        """CPU time (user+system, all threads) tarmac dev has used so far, in ms."""
+        with open(f"/proc/{self.dev.pid}/stat") as f:
+            data = f.read()
+        fields = data[data.rindex(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
+
     def api_start(self):
         api = self.api
         api.connection()  # connect outside the timed section (keep-alive)
         body = {"config": {"image": IMAGE, "restart": {"policy": "no"}}}
+        self.last_cpu_before = self.dev_cpu_ms()
         t0 = time.perf_counter()
         _, machine = api.request("POST", f"/v1/apps/{APP}/machines", body)
         t1 = time.perf_counter()
@@ -364,6 +538,7 @@ class Bench:
         self.machines.add(machine_id)
         _, waited = api.request("GET", f"/v1/apps/{APP}/machines/{machine_id}/wait?state=started&timeout=60")
         t2 = time.perf_counter()
+        self.last_cpu = self.dev_cpu_ms() - self.last_cpu_before
         if not isinstance(waited, dict) or waited.get("state") != "started":
             raise BenchError(f"wait for {machine_id} answered {waited}")
         return machine_id, ms(t2 - t0), ms(t1 - t0), ms(t2 - t1)
@@ -495,6 +670,34 @@ class Bench:
         # API round trips on a kept-alive connection: health (no auth, no DB) and GET machine.
         return out
 
+    def traced_starts(self, n):
+        """n more API starts with kernel tracing on; returns the phase medians (ms)."""
+        tracer = StartTracer(f"{self.args.prefix}-{os.getpid()}")
+        self.tracer = tracer
+        tracer.start(descendant_tids(self.dev.pid))
+        try:
+            for i in range(n):
+                time.sleep(self.args.settle_ms / 1000.0)
+                tracer.mark(f"BENCH post-begin {i}")
+                self.api.connection()
+                _, machine = self.api.request("POST", f"/v1/apps/{APP}/machines",
+                                              {"config": {"image": IMAGE, "restart": {"policy": "no"}}})
+                tracer.mark(f"BENCH post-end {i}")
+                self.machines.add(machine["id"])
+                self.api.request("GET", f"/v1/apps/{APP}/machines/{machine['id']}/wait?state=started&timeout=60")
+                tracer.mark(f"BENCH wait-end {i}")
+                self.api_destroy(machine["id"])
+            text = tracer.stop()
+        finally:
+            tracer.remove()
+            self.tracer = None
+        rows = StartTracer.phases(text, self.dev.pid, os.path.realpath(self.args.tarmac))
+        if not rows:
+            raise BenchError("the kernel trace of the API starts could not be parsed")
+        keys = [k for k in rows[0] if rows[0][k] is not None]
+        return {"n": len(rows), "median_ms": {k: round(statistics.median(r[k] for r in rows if r[k] is not None), 3) for k in keys},
+                "iterations": rows}
+
     def request_latency(self, machine_id, n=200):
         out = {}
         for name, path, auth in (("health", "/tarmac/v1/health", False),
@@ -577,6 +780,9 @@ class Bench:
             "settings": {k: v for k, v in vars(args).items() if k not in ("work_dir",)},
             "load_before": loadavg(),
         }
+        if args.wait_idle:
+            self.results["idle_wait_s"] = wait_for_idle(args.wait_idle, args.idle_cpu)
+        self.results["load_before"] = loadavg()
         self.start_dev()
         self.results["other_busy_processes_before"] = other_busy_processes({os.getpid(), self.dev.pid})
         log(f"load average {self.results['load_before']}; other busy processes: {self.results['other_busy_processes_before']}")
@@ -594,7 +800,7 @@ class Bench:
         log(f"measuring: {args.iterations} × (a, b) interleaved")
         debug_before = len(self.driver_durations())
         sampler = CPUSampler()
-        raw, api, post, wait = [], [], [], []
+        raw, api, post, wait, cpu = [], [], [], [], []
         iterations = []
         for i in range(args.iterations):
             time.sleep(args.settle_ms / 1000.0)
@@ -607,7 +813,8 @@ class Bench:
             api.append(b)
             post.append(p)
             wait.append(w)
-            iterations.append({"i": i, "runc_ms": round(a, 3), "api_ms": round(b, 3), "post_ms": round(p, 3),
+            cpu.append(self.last_cpu)
+            iterations.append({"dev_cpu_ms": round(self.last_cpu, 1), "i": i, "runc_ms": round(a, 3), "api_ms": round(b, 3), "post_ms": round(p, 3),
                                "wait_ms": round(w, 3), "machine_id": machine_id, **({"events": events} if events else {})})
             if args.verbose:
                 log(f"  {i:3d}: runc {a:7.1f} ms   api {b:7.1f} ms (post {p:6.1f} + wait {w:5.1f})")
@@ -621,6 +828,7 @@ class Bench:
             "api_create_and_wait_ms": sb,
             "api_post_ms": summary(post),
             "api_wait_ms": summary(wait),
+            "dev_cpu_ms_per_api_start": summary(cpu),
             "ratio_median_b_over_a": ratio,
             "cpu_busy_fraction_during_start_loop": round(busy, 3),
             "iterations": iterations,
@@ -633,6 +841,13 @@ class Bench:
         })
         if driver:
             self.results["driver_start_ms"] = summary(driver)
+
+        if args.trace_iterations:
+            if StartTracer.available():
+                log(f"kernel-traced API starts: {args.trace_iterations}")
+                self.results["api_start_phases"] = self.traced_starts(args.trace_iterations)
+            else:
+                log("tracefs (or its instances) is not available: skipping the traced starts")
 
         if args.components:
             log("component timings")
@@ -653,7 +868,10 @@ class Bench:
 
         self.results["load_after"] = loadavg()
         self.results["finished_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-        self.results["busy_warning"] = max(self.results["load_before"][0], 0) > args.busy_load or busy > args.busy_cpu
+        # The load average lags (a build that just ended still counts), so the CPU use during the
+        # start loop, which includes our own share, decides; other busy processes at the start too.
+        others = sum(p["cpu"] for p in self.results["other_busy_processes_before"])
+        self.results["busy_warning"] = busy > args.busy_cpu or others > args.busy_others
         return self.results
 
     # ------------------------------------------------------------------ teardown
@@ -670,6 +888,11 @@ class Bench:
                 self.runc_delete(container_id)
             except Exception as error:  # noqa: BLE001
                 log(f"cleanup: could not delete reference container {container_id}: {error}")
+        if self.tracer is not None:
+            try:
+                self.tracer.remove()
+            except OSError:
+                pass
         self.api.reset()
         if self.dev is not None and self.dev.poll() is None:
             log("stopping tarmac dev (SIGTERM)")
@@ -680,6 +903,30 @@ class Bench:
                 log("tarmac dev did not stop within 20 s: SIGKILL")
                 self.dev.kill()
                 self.dev.wait(timeout=10)
+
+
+def descendant_tids(root):
+    """Thread ids of `root` and of all its descendants (the standby shim is one)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                data = f.read()
+            ppid = int(data[data.rindex(")") + 2:].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    tids, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            tids += [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+        except OSError:
+            continue
+        stack += children.get(pid, [])
+    return tids
 
 
 def duration_ms(text):
@@ -748,11 +995,19 @@ def print_report(r):
     ]
     if "driver_start_ms" in r:
         lines.append(row("    driver start() (debug log)", r["driver_start_ms"]))
+    lines.append(f"  tarmac dev's own CPU time per API start (POST + wait; shim and runc not included): "
+                 f"mean {r['dev_cpu_ms_per_api_start']['mean']:.1f} ms")
     lines += [
         "",
         f"  ratio b/a of medians: {r['ratio_median_b_over_a']:.2f}   target ≤ {t['ratio_max']:g}: {'MET' if t['ratio_met'] else 'NOT MET'}",
         f"  (b) median: {r['api_create_and_wait_ms']['median']:.1f} ms   target < {t['api_median_max_ms']:g} ms: {'MET' if t['api_median_met'] else 'NOT MET'}",
     ]
+    if "api_start_phases" in r:
+        ph = r["api_start_phases"]
+        lines += ["", f"  phases of an API start (kernel trace, N = {ph['n']}, medians, ms)"]
+        for key in ("before_driver", "bundle_and_netns", "runc_create", "create_to_start", "runc_start", "after_start", "wait", "total"):
+            lines.append(f"    {key:<36} {ph['median_ms'][key]:9.2f}")
+        lines.append(f"    fsyncs by tarmac dev per start: {ph['median_ms']['fsyncs']:.0f} ({ph['median_ms']['fsync_ms']:.2f} ms)")
     if "components" in r:
         lines += ["", "  components (each alone)                  median       p90"]
         for key, s in r["components"].items():
@@ -772,7 +1027,7 @@ def print_report(r):
         if "get_machine_over_health_rps" in w:
             lines.append(f"    GET machine / health throughput: {w['get_machine_over_health_rps']:.2f}")
     if r.get("busy_warning"):
-        lines += ["", "  WARNING: the machine was busy (load or CPU use above the thresholds): re-run when it is idle."]
+        lines += ["", "  WARNING: the machine was busy (CPU use above the thresholds, see the JSON): re-run when it is idle."]
     print("\n".join(lines) + "\n", flush=True)
 
 
@@ -793,6 +1048,8 @@ def main():
                         help="pause before each timed start, so the previous iteration's asynchronous clean-up "
                              "(kernel netns destruction, shim exit, standby refill) does not land in it")
     parser.add_argument("--log-level", default="info", help="tarmac dev log level; debug adds the driver start() breakdown")
+    parser.add_argument("--trace-iterations", type=int, default=10,
+                        help="extra API starts traced with ftrace to split them into phases (0: none)")
     parser.add_argument("--no-components", dest="components", action="store_false", help="skip the component timings")
     parser.add_argument("--component-iterations", type=int, default=20)
     parser.add_argument("--no-wrk", action="store_true")
@@ -801,10 +1058,16 @@ def main():
     parser.add_argument("--wrk-connections", type=int, default=16)
     parser.add_argument("--target-ratio", type=float, default=2.0)
     parser.add_argument("--target-ms", type=float, default=150.0)
-    parser.add_argument("--busy-load", type=float, default=1.0, help="warn when the 1-min load average before the run exceeds this")
-    parser.add_argument("--busy-cpu", type=float, default=0.75, help="warn when CPU use during the start loop exceeds this fraction")
+    parser.add_argument("--busy-cpu", type=float, default=0.5,
+                        help="warn when the CPUs were busier than this during the start loop (ours included, ~0.1-0.2)")
+    parser.add_argument("--busy-others", type=float, default=0.3,
+                        help="warn when other processes used more CPU than this (CPU-seconds per second) at the start")
+    parser.add_argument("--wait-idle", type=int, default=0, metavar="SECONDS",
+                        help="before starting, wait up to this long for the CPUs to be less than --idle-cpu busy")
+    parser.add_argument("--idle-cpu", type=float, default=0.25)
     parser.add_argument("--keep-events", action="store_true", help="store each machine's events in the results")
-    parser.add_argument("--max-seconds", type=int, default=900, help="abort (and clean up) after this long")
+    parser.add_argument("--max-seconds", type=int, default=900,
+                        help="abort (and clean up) after this long, not counting --wait-idle")
     parser.add_argument("--results", default=None, help="JSON output file")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every iteration")
     args = parser.parse_args()
@@ -816,7 +1079,7 @@ def main():
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
         signal.signal(sig, on_signal)
-    signal.alarm(args.max_seconds)
+    signal.alarm(args.max_seconds + args.wait_idle)
 
     bench = Bench(args)
     code = 0

@@ -11,6 +11,7 @@ public struct TarmacCommand: AsyncParsableCommand {
             MachineCommand.self,
             EventsCommand.self,
             ImageCommand.self,
+            RegistryCommand.self,
             RuntimeShimCommand.self,
         ]
     )

@@ -50,20 +50,8 @@ extension ImageStore {
             let blob = try await Blocking.run { try BlobWriter.copy(source, verifying: descriptor, in: staging) }
             staged.append(blob)
             let compression = compressions[position]
-            let diffID: String
-            if let decompressor = compression.decompressor {
-                progress?("verifying \(label)")
-                diffID = try await Blocking.run {
-                    var counter = DigestCounter()
-                    try ExternalProcess.checked(
-                        decompressor.program, decompressor.arguments + [blob.url.path],
-                        scratch: staging, what: "decompressing layer \(descriptor.digest)"
-                    ) { chunk in counter.update(chunk) }
-                    return counter.finalize()
-                }
-            } else {
-                diffID = blob.digest
-            }
+            if compression.decompressor != nil { progress?("verifying \(label)") }
+            let diffID = try await LayerDiffID.compute(blob, compression: compression, scratch: staging)
             guard diffID == expectedDiffID else {
                 throw ImageError(.corrupt, "layer \(descriptor.digest) unpacks to \(diffID) but the image config expects diff id \(expectedDiffID); the image is corrupt, export it again")
             }

@@ -25,9 +25,10 @@ extension ImageStore {
         return directories
     }
 
-    /// Unpacks a layer blob into a private staging directory, converts it to overlayfs form,
-    /// then renames it into `layers/`: a crash never leaves a half layer there. When another
-    /// process finishes the same layer first, its copy wins and ours is discarded.
+    /// Extracts a layer blob with `LayerExtractor` (whiteouts converted on the way, escapes
+    /// refused) into a private staging directory, then renames it into `layers/`: a crash
+    /// or a refused layer never leaves anything there. When another process finishes the
+    /// same layer first, its copy wins and ours is discarded.
     func unpack(_ layer: ImageRecord.Layer, to destination: URL) async throws {
         guard let compression = MediaType.layerCompression(layer.mediaType) else {
             throw ImageError(.unsupported, "layer \(layer.digest) has media type \(layer.mediaType), which this store cannot unpack")
@@ -41,21 +42,21 @@ extension ImageStore {
         let tree = staging.appendingPathComponent("rootfs", isDirectory: true)
         try FileSystem.makeDirectory(tree, mode: 0o755)
         let store = self
-        try await Blocking.run {
-            var arguments = [
-                "--extract", "--file=\(blob.path)", "--directory=\(tree.path)",
-                "--numeric-owner", "--same-owner", "--same-permissions",
-                "--xattrs", "--xattrs-include=security.capability", "--xattrs-include=user.*",
-            ]
-            if let flag = compression.tarFlag { arguments.append(flag) }
-            let what = "unpacking layer \(layer.digest)" + (geteuid() == 0 ? "" : " (unpacking layers needs root)")
-            try ExternalProcess.checked("tar", arguments, scratch: staging, what: what)
-            try LayerConverter(root: tree.path, logger: store.logger).convert()
+        let entries = try await Blocking.run {
+            let label = "layer \(layer.digest)" + (geteuid() == 0 ? "" : " (unpacking layers needs root)")
+            let entries = try LayerExtractor.with(root: tree.path, label: label, logger: store.logger) { extractor in
+                try LayerStream.read(blob, compression: compression, scratch: staging, label: label) { chunk in
+                    try extractor.consume(chunk)
+                }
+                try extractor.finish()
+                return extractor.entryCount
+            }
             try FileSystem.makeDirectory(store.layersDirectory, mode: 0o700)
             if try FileSystem.renameIfAbsent(tree.path, to: destination.path) {
                 FileSystem.syncDirectory(store.layersDirectory.path)
             }
+            return entries
         }
-        logger.info("image store: unpacked layer", metadata: ["diff_id": "\(layer.diffID)", "path": "\(destination.path)"])
+        logger.info("image store: unpacked layer", metadata: ["diff_id": "\(layer.diffID)", "path": "\(destination.path)", "entries": "\(entries)"])
     }
 }

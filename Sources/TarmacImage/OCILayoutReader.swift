@@ -85,7 +85,7 @@ struct OCILayoutReader {
                 throw ImageError(.unsupported, "\(descriptor.digest) has media type \(descriptor.mediaType), which is neither an image manifest nor an image index")
             }
             let nested = try decode(OCIIndex.self, from: try readVerified(descriptor), what: "image index \(descriptor.digest)")
-            descriptor = try choosePlatform(nested.manifests, in: descriptor.digest)
+            descriptor = try Self.choosePlatform(nested.manifests, in: descriptor.digest)
         }
         throw ImageError(.unsupported, "image indexes in \(root.path) are nested too deeply")
     }
@@ -109,12 +109,12 @@ struct OCILayoutReader {
         if entries.count == 1, let only = entries.first { return only }
         // An index.json that is itself a multi-platform image: entries differ by platform only.
         if available.isEmpty, entries.allSatisfy({ $0.platform != nil }) {
-            return try choosePlatform(entries, in: "index.json")
+            return try Self.choosePlatform(entries, in: "index.json")
         }
         throw ImageError(.ambiguous, "the OCI layout at \(root.path) holds \(entries.count) images (\(listing)); choose one with --oci-layout PATH:TAG")
     }
 
-    private func choosePlatform(_ entries: [OCIDescriptor], in index: String) throws -> OCIDescriptor {
+    static func choosePlatform(_ entries: [OCIDescriptor], in index: String) throws -> OCIDescriptor {
         let wanted = OCIPlatform.current
         if let match = entries.first(where: { $0.platform?.os == wanted.os && $0.platform?.architecture == wanted.architecture }) {
             return match

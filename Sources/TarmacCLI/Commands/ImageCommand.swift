@@ -4,7 +4,7 @@ import ArgumentParser
 struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
-        abstract: "Import, list and remove images in the local image store.",
+        abstract: "Pull, push, import, inspect, list and remove images in the local image store.",
         discussion: """
             Images live in <data-dir>/images (--data-dir, else $TARMAC_DATA_DIR, else ~/.tarmac), \
             the store `tarmac dev` runs machines from. A machine's image (web:v1, \
@@ -14,6 +14,10 @@ struct ImageCommand: AsyncParsableCommand {
             ImageImportCommand.self,
             ImageListCommand.self,
             ImageRemoveCommand.self,
+            ImagePullCommand.self,
+            ImagePushCommand.self,
+            ImageInspectCommand.self,
+            ImagePruneCommand.self,
         ],
         aliases: ["images"]
     )

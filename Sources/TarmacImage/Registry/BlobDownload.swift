@@ -1,0 +1,160 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Downloads one blob into a partial file in the store's staging area, hashing as it goes.
+///
+/// The partial file is named after the digest (`tmp/download-<hex>`), so a pull interrupted
+/// half-way leaves it behind and the next pull re-hashes what is there and asks the registry
+/// for the rest with a `Range` request (starting again when the registry ignores `Range`).
+/// The file is `flock`ed while in use, so two processes never write it at once. What is
+/// returned has been verified against the descriptor's digest and size; on a mismatch the
+/// partial file is deleted and nothing is returned.
+struct BlobDownload {
+    var client: RegistryClient
+    var endpoint: RegistryEndpoint
+    var path: String
+    var descriptor: OCIDescriptor
+    var partial: URL
+    var label: String
+    var progress: TransferProgressHandler?
+
+    func run() async throws -> StagedBlob {
+        let fd = open(partial.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw ImageError(.io, "cannot open \(partial.path): \(FileSystem.errnoDescription()); check that the image store is writable")
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        defer { try? handle.close() }
+        try await lock(fd)
+        var counter = try await Self.hashExisting(partial, limit: descriptor.size)
+        if counter.size == descriptor.size, counter.finalize() == descriptor.digest {
+            report(counter.size, .transferring)
+            return StagedBlob(url: partial, digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType)
+        }
+        if counter.size >= descriptor.size {
+            try truncate(handle)
+            counter = DigestCounter()
+        }
+        try await transfer(handle, counter: &counter)
+        do {
+            try handle.synchronize()
+        } catch {
+            throw ImageError(.io, "cannot flush \(partial.path)", cause: error)
+        }
+        let digest = counter.finalize()
+        guard digest == descriptor.digest, counter.size == descriptor.size else {
+            try? FileManager.default.removeItem(at: partial)
+            throw ImageError(.corrupt, "blob \(descriptor.digest) from registry \(endpoint.host) does not match its digest (content hashes to \(digest), \(counter.size) bytes); the registry's copy is corrupt and nothing was stored")
+        }
+        report(counter.size, .transferring)
+        return StagedBlob(url: partial, digest: digest, size: counter.size, mediaType: descriptor.mediaType)
+    }
+
+    private func transfer(_ handle: FileHandle, counter: inout DigestCounter) async throws {
+        let url = "\(RegistryClient.base(endpoint, path))/blobs/\(descriptor.digest)"
+        let offset = counter.size
+        var headers: HTTPHeaders = [:]
+        if offset > 0 { headers.add(name: "Range", value: "bytes=\(offset)-") }
+        let response = try await client.send(
+            endpoint, scopes: [RegistryClient.pullScope(path)], method: .GET, url: url, headers: headers,
+            timeout: client.configuration.blobTimeout
+        )
+        switch response.status {
+        case .partialContent where offset > 0 && Self.rangeStart(response.headers.first(name: "Content-Range")) == offset:
+            report(offset, .resumed)
+        case .ok:
+            if offset > 0 {
+                try truncate(handle)
+                counter = DigestCounter()
+            }
+        case .notFound:
+            _ = try? await response.body.collect(upTo: 1 << 16)
+            throw ImageError(.notFound, "blob \(descriptor.digest) (\(label)) is missing from repository \(path) on registry \(endpoint.host)")
+        default:
+            throw await RegistryClient.unexpected(response, "GET blob \(descriptor.digest) of \(path)", endpoint: endpoint)
+        }
+        do {
+            try handle.seekToEnd()
+        } catch {
+            throw ImageError(.io, "cannot seek in \(partial.path)", cause: error)
+        }
+        var lastReport = ContinuousClock.now
+        do {
+            for try await buffer in response.body {
+                let data = Data(buffer.readableBytesView)
+                counter.update(data)
+                guard counter.size <= descriptor.size else {
+                    try? FileManager.default.removeItem(at: partial)
+                    throw ImageError(.corrupt, "blob \(descriptor.digest) from registry \(endpoint.host) is larger than the \(descriptor.size) bytes its descriptor declares; nothing was stored")
+                }
+                do {
+                    try handle.write(contentsOf: data)
+                } catch {
+                    throw ImageError(.io, "cannot write \(partial.path); is the disk full?", cause: error)
+                }
+                if ContinuousClock.now - lastReport > .milliseconds(200) {
+                    lastReport = .now
+                    report(counter.size, .transferring)
+                }
+            }
+        } catch let error as ImageError {
+            throw error
+        } catch {
+            try? handle.synchronize()
+            throw ImageError(.unavailable, "download of \(label) (\(descriptor.digest)) from registry \(endpoint.host) was interrupted after \(counter.size) of \(descriptor.size) bytes; run the pull again to resume it", cause: error)
+        }
+    }
+
+    private func report(_ completed: Int64, _ phase: BlobProgress.Phase) {
+        progress?(.blob(BlobProgress(digest: descriptor.digest, label: label, completed: completed, total: descriptor.size, phase: phase)))
+    }
+
+    private func truncate(_ handle: FileHandle) throws {
+        do {
+            try handle.truncate(atOffset: 0)
+        } catch {
+            throw ImageError(.io, "cannot truncate \(partial.path)", cause: error)
+        }
+    }
+
+    /// Waits for the exclusive lock on the partial file (another process may be downloading it).
+    private func lock(_ fd: Int32) async throws {
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            guard code == EWOULDBLOCK || code == EINTR else {
+                throw ImageError(.io, "cannot lock \(partial.path): \(FileSystem.errnoDescription(code))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Hashes what an earlier download left, up to `limit` bytes (more means start again).
+    /// Reads in 1 MiB steps, yielding between them, so resuming a large partial file does
+    /// not hold a cooperative thread for long.
+    static func hashExisting(_ url: URL, limit: Int64) async throws -> DigestCounter {
+        var counter = DigestCounter()
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                counter.update(chunk)
+                if counter.size > limit { break }
+                await Task.yield()
+            }
+        } catch {
+            throw ImageError(.io, "cannot read partial download \(url.path)", cause: error)
+        }
+        return counter
+    }
+
+    /// The first byte of `bytes START-END/TOTAL`.
+    static func rangeStart(_ header: String?) -> Int64? {
+        guard let header, header.hasPrefix("bytes ") else { return nil }
+        return header.dropFirst("bytes ".count).split(separator: "-").first.flatMap { Int64($0) }
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+@testable import TarmacImage
+
+@Suite("Registry: push and pull against docker-registry")
+struct RegistryPullPushTests {
+    @Test func pushThenPullIntoAnEmptyStore() async throws {
+        try await Scratch.with { scratch in
+            try await RegistryServer.with(in: scratch) { registry in
+                let source = Scratch.store(in: scratch.appendingPathComponent("source"))
+                let local = try await RegistryFixtures.sampleImage(in: scratch, store: source)
+                let client = RegistryFixtures.client()
+                let remote = "\(registry.host)/team/app:v1"
+                let pushed = try await source.push("app:v1", to: remote, using: client)
+                #expect(pushed == local.digest)
+
+                let target = Scratch.store(in: scratch.appendingPathComponent("target"))
+                let recorder = RegistryFixtures.Recorder()
+                let pulled = try await target.pull(remote, using: client, progress: recorder.handler)
+                #expect(pulled.digest == local.digest)
+                #expect(pulled.layers == local.layers)
+                #expect(pulled.configDigest == local.configDigest)
+                #expect(pulled.config == local.config)
+                #expect(pulled.reference == remote)
+                let ref = pulled.imageRef()
+                #expect(ref.registry == registry.host)
+                #expect(ref.repository == "team/app")
+                #expect(ref.tag == "v1")
+                #expect(ref.digest == local.digest)
+                #expect(ref.labels == ["team": "core"])
+                #expect(try target.resolve(remote) == pulled)
+                try expectConsistent(target)
+                #expect(recorder.phases(of: local.layers[0].digest).contains(.done))
+
+                // A second pull finds the layer in the store and downloads nothing.
+                let again = RegistryFixtures.Recorder()
+                #expect(try await target.pull(remote, using: client, progress: again.handler).digest == local.digest)
+                #expect(again.phases(of: local.layers[0].digest) == [.alreadyPresent])
+
+                // By digest, stored under REPO@DIGEST; resolveOrPull uses the store.
+                let byDigest = try await target.pull("\(registry.host)/team/app@\(local.digest)", using: client)
+                #expect(byDigest.reference == "\(registry.host)/team/app@\(local.digest)")
+                #expect(try await target.resolveOrPull(remote, using: client).digest == local.digest)
+                try expectConsistent(target)
+            }
+        }
+    }
+
+    @Test func concurrentPullsOfOneImageShareOnePull() async throws {
+        try await Scratch.with { scratch in
+            try await RegistryServer.with(in: scratch) { registry in
+                let source = Scratch.store(in: scratch.appendingPathComponent("source"))
+                let local = try await RegistryFixtures.sampleImage(in: scratch, store: source)
+                let client = RegistryFixtures.client()
+                let remote = "\(registry.host)/app:v1"
+                try await source.push("app:v1", to: remote, using: client)
+                let proxy = try await RegistryProxy.start(in: scratch, upstream: registry.host)
+                defer { proxy.stop() }
+                let target = Scratch.store(in: scratch.appendingPathComponent("target"))
+                let viaProxy = "\(proxy.host)/app:v1"
+                let digests = try await withThrowingTaskGroup(of: String.self) { group in
+                    for _ in 0..<4 { group.addTask { try await target.pull(viaProxy, using: client).digest } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(digests == Array(repeating: local.digest, count: 4))
+                let manifestGets = proxy.requests.filter { $0.hasPrefix("GET /v2/app/manifests/v1 ") }
+                #expect(manifestGets.count == 1, "requests: \(proxy.requests)")
+                try expectConsistent(target)
+            }
+        }
+    }
+
+    @Test func multiLayerPullWithWhiteouts() async throws {
+        try await Scratch.with { scratch in
+            try await RegistryServer.with(in: scratch) { registry in
+                let source = Scratch.store(in: scratch.appendingPathComponent("source"))
+                let local = try await WhiteoutTests.twoLayerImage(in: scratch, store: source)
+                #expect(local.layers.count == 2)
+                let client = RegistryFixtures.client()
+                let remote = "\(registry.host)/stack:v1"
+                try await source.push("stack:v1", to: remote, using: client)
+                let target = Scratch.store(in: scratch.appendingPathComponent("target"))
+                let pulled = try await target.pull(remote, using: client)
+                #expect(pulled.digest == local.digest)
+                #expect(pulled.layers == local.layers)
+                #expect(pulled.layers.map(\.mediaType) == [MediaType.ociLayer, MediaType.ociLayerGzip])
+                try expectConsistent(target)
+                // The whiteout entries arrive intact: the pulled upper layer is the same blob.
+                let upper = try target.blobURL(pulled.layers[1].digest)
+                #expect(Digests.sha256(try Data(contentsOf: upper)) == local.layers[1].digest)
+            }
+        }
+    }
+
+    @Test func indexWithTwoPlatformsPullsAmd64() async throws {
+        try await Scratch.with { scratch in
+            try await RegistryServer.with(in: scratch) { registry in
+                let layout = try OCILayoutBuilder(scratch.appendingPathComponent("layout"))
+                var manifests: [OCIDescriptor] = []
+                var layerDescriptors: [OCIDescriptor] = []
+                for architecture in ["arm64", "amd64"] {
+                    let tree = try Tree(scratch.appendingPathComponent("tree-\(architecture)"))
+                    try tree.file("arch", architecture + "\n")
+                    let tar = scratch.appendingPathComponent("\(architecture).tar")
+                    try await makeTar(of: tree.root, to: tar)
+                    let layer = try await layout.layer(tar: tar, gzip: true)
+                    layerDescriptors.append(layer.0)
+                    let manifest = try layout.image(layers: [layer], architecture: architecture)
+                    manifests.append(OCILayoutBuilder.platform(manifest, architecture: architecture))
+                }
+                let index = try layout.index(manifests)
+                let client = RegistryFixtures.client()
+                let endpoint = client.endpoint(registry.host)
+                // Upload every blob, then the manifests by digest and the index under the tag.
+                for name in try FileManager.default.contentsOfDirectory(atPath: layout.blobs.path) {
+                    let digest = "sha256:" + name
+                    let data = try Data(contentsOf: layout.blobs.appendingPathComponent(name))
+                    if manifests.contains(where: { $0.digest == digest }) || digest == index.digest { continue }
+                    let location = try #require(try await client.startUpload(endpoint, path: "multi", mount: nil))
+                    let file = layout.blobs.appendingPathComponent(name)
+                    try await client.upload(file, digest: digest, size: Int64(data.count), to: location, endpoint: endpoint, path: "multi") { _ in }
+                }
+                for manifest in manifests {
+                    let data = try Data(contentsOf: layout.blobURL(manifest))
+                    try await client.putManifest(endpoint, path: "multi", reference: manifest.digest, data: data, mediaType: MediaType.ociManifest)
+                }
+                try await client.putManifest(endpoint, path: "multi", reference: "v1", data: try Data(contentsOf: layout.blobURL(index)), mediaType: MediaType.ociIndex)
+
+                let store = Scratch.store(in: scratch)
+                let pulled = try await store.pull("\(registry.host)/multi:v1", using: client)
+                #expect(pulled.digest == manifests[1].digest)
+                #expect(pulled.layers.map(\.digest) == [layerDescriptors[1].digest])
+                try expectConsistent(store)
+            }
+        }
+    }
+
+    @Test func missingTagSaysSo() async throws {
+        try await Scratch.with { scratch in
+            try await RegistryServer.with(in: scratch) { registry in
+                let store = Scratch.store(in: scratch)
+                do {
+                    _ = try await store.pull("\(registry.host)/nothing:here", using: RegistryFixtures.client())
+                    Issue.record("pull of a missing tag succeeded")
+                } catch let error as ImageError {
+                    #expect(error.code == .notFound)
+                    #expect(error.message.contains("tag \"here\" does not exist"), "\(error)")
+                }
+            }
+        }
+    }
+
+    @Test func pushSkipsExistingBlobsAndMountsAcrossRepositories() async throws {
+        try await Scratch.with { scratch in
+            try await RegistryServer.with(in: scratch) { registry in
+                let source = Scratch.store(in: scratch.appendingPathComponent("source"))
+                let local = try await RegistryFixtures.sampleImage(in: scratch, store: source)
+                let client = RegistryFixtures.client()
+                try await source.push("app:v1", to: "\(registry.host)/one:v1", using: client)
+
+                let again = RegistryFixtures.Recorder()
+                try await source.push("app:v1", to: "\(registry.host)/one:v2", using: client, progress: again.handler)
+                #expect(again.phases(of: local.layers[0].digest) == [.alreadyPresent])
+
+                // An image pulled from repository `one` is mounted into `two` without uploading.
+                let middle = Scratch.store(in: scratch.appendingPathComponent("middle"))
+                _ = try await middle.pull("\(registry.host)/one:v1", using: client)
+                let mounted = RegistryFixtures.Recorder()
+                try await middle.push("\(registry.host)/one:v1", to: "\(registry.host)/two:v1", using: client, progress: mounted.handler)
+                #expect(mounted.phases(of: local.layers[0].digest) == [.mounted])
+                let target = Scratch.store(in: scratch.appendingPathComponent("target"))
+                #expect(try await target.pull("\(registry.host)/two:v1", using: client).digest == local.digest)
+            }
+        }
+    }
+}
