@@ -17,6 +17,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
+for arg in "$@"; do
+    [[ $arg == -h || $arg == --help ]] && exec python3 "$REPO/bench/machine_start.py" --help
+done
 
 PORT=${BENCH_PORT:-4390}
 BRIDGE=${BENCH_BRIDGE:-tbench0}

@@ -65,10 +65,9 @@ final class MachineSupervisor: Sendable {
                 }
                 if let generation = message.generation, generation != loop.generation(for: input) { continue }
                 if let spec = message.spec { loop.apply(spec) }
-                let rejection = await loop.process(input, group: &group)
-                if let reply = message.reply {
-                    reply.resume(returning: rejection.map { .failure(AgentError(.invalidState, $0)) } ?? .success(loop.record.status))
-                }
+                var reply = message.reply
+                let rejection = await loop.process(input, reply: &reply, group: &group)
+                reply?.resume(returning: rejection.map { .failure(AgentError(.invalidState, $0)) } ?? .success(loop.record.status))
                 if loop.forgotten { break }
             }
             group.cancelAll()
@@ -176,8 +175,13 @@ final class MachineSupervisor: Sendable {
         }
 
         /// Feeds one input to the FSM and performs the resulting actions (and any follow-up
-        /// inputs those produce). Returns the FSM's rejection, if any.
-        mutating func process(_ input: MachineFSM.Input, group: inout DiscardingTaskGroup) async -> String? {
+        /// inputs those produce). Returns the FSM's rejection, if any. The caller waiting in
+        /// `reply` is answered as soon as the accepted change is durable — before a launch, so
+        /// a create or start returns without waiting for the machine to boot.
+        mutating func process(
+            _ input: MachineFSM.Input, reply: inout CheckedContinuation<Result<AgentMachineStatus, AgentError>, Never>?,
+            group: inout DiscardingTaskGroup
+        ) async -> String? {
             var pending: [MachineFSM.Input] = [input]
             var rejection: String?
             var first = true
@@ -187,10 +191,19 @@ final class MachineSupervisor: Sendable {
                 if first { rejection = outcome.rejection; first = false }
                 let forget = outcome.actions.contains(.forget)
                 for action in outcome.actions {
+                    if action == .launch, let waiting = reply {
+                        waiting.resume(returning: .success(record.status))
+                        reply = nil
+                    }
                     if let follow = await perform(action, forget: forget, group: &group) { pending.append(follow) }
                 }
             }
             return rejection
+        }
+
+        mutating func process(_ input: MachineFSM.Input, group: inout DiscardingTaskGroup) async -> String? {
+            var none: CheckedContinuation<Result<AgentMachineStatus, AgentError>, Never>?
+            return await process(input, reply: &none, group: &group)
         }
 
         mutating func perform(_ action: MachineFSM.Action, forget: Bool, group: inout DiscardingTaskGroup) async -> MachineFSM.Input? {

@@ -102,24 +102,56 @@ extension ImageStore {
         registry: RegistryClient, progress: TransferProgressHandler?
     ) async throws -> FetchedLayer {
         let descriptor = job.descriptor
-        if let diffID = known[descriptor.digest], diffID == job.expectedDiffID, let linked = try? linkStored(descriptor, into: staging) {
-            progress?(.blob(BlobProgress(digest: descriptor.digest, label: job.label, completed: descriptor.size, total: descriptor.size, phase: .alreadyPresent)))
-            return FetchedLayer(blob: linked, layer: .init(digest: descriptor.digest, diffID: diffID, mediaType: descriptor.mediaType, size: descriptor.size))
+        var known = known
+        for _ in 0..<3 {
+            if let diffID = known[descriptor.digest], diffID == job.expectedDiffID, let linked = try? linkStored(descriptor, into: staging) {
+                progress?(.blob(BlobProgress(digest: descriptor.digest, label: job.label, completed: descriptor.size, total: descriptor.size, phase: .alreadyPresent)))
+                return FetchedLayer(blob: linked, layer: .init(digest: descriptor.digest, diffID: diffID, mediaType: descriptor.mediaType, size: descriptor.size))
+            }
+            let partial = temporaryDirectory.appendingPathComponent("download-" + (try Digests.hexPart(of: descriptor.digest)))
+            // A fresh download is decompressed while it arrives; a resumed one afterwards.
+            let follower: DiffIDFollower? = FileSystem.kind(partial.path) == .missing && job.compression.decompressor != nil ? DiffIDFollower() : nil
+            var written: (@Sendable (Int64) -> Void)?
+            if let follower { written = { bytes in follower.advance(to: bytes) } }
+            let download = BlobDownload(
+                client: registry, endpoint: endpoint, path: path, descriptor: descriptor, partial: partial,
+                label: job.label, progress: progress, written: written
+            )
+            async let followed = Self.follow(follower, file: partial, descriptor: descriptor, compression: job.compression)
+            let downloaded: StagedBlob?
+            do {
+                downloaded = try await download.run(into: staging)
+            } catch {
+                follower?.abandon()
+                _ = await followed
+                throw error
+            }
+            guard let blob = downloaded else {
+                follower?.abandon()
+                _ = await followed
+                // Another pull took the partial file: it may have stored the layer meanwhile.
+                known = try knownDiffIDs()
+                continue
+            }
+            progress?(.blob(BlobProgress(digest: descriptor.digest, label: job.label, completed: blob.size, total: blob.size, phase: .verifying)))
+            let diffID: String
+            if let value = await followed, value == job.expectedDiffID {
+                diffID = value
+            } else {
+                diffID = try await LayerDiffID.compute(blob, compression: job.compression, scratch: staging)
+            }
+            guard diffID == job.expectedDiffID else {
+                throw ImageError(.corrupt, "layer \(descriptor.digest) unpacks to \(diffID) but the image config expects diff id \(job.expectedDiffID); the image in the registry is corrupt and nothing was stored")
+            }
+            progress?(.blob(BlobProgress(digest: descriptor.digest, label: job.label, completed: blob.size, total: blob.size, phase: .done)))
+            return FetchedLayer(blob: blob, layer: .init(digest: descriptor.digest, diffID: diffID, mediaType: descriptor.mediaType, size: blob.size))
         }
-        let partial = temporaryDirectory.appendingPathComponent("download-" + (try Digests.hexPart(of: descriptor.digest)))
-        let download = BlobDownload(
-            client: registry, endpoint: endpoint, path: path, descriptor: descriptor, partial: partial,
-            label: job.label, progress: progress
-        )
-        let blob = try await download.run()
-        progress?(.blob(BlobProgress(digest: descriptor.digest, label: job.label, completed: blob.size, total: blob.size, phase: .verifying)))
-        let diffID = try await LayerDiffID.compute(blob, compression: job.compression, scratch: staging)
-        guard diffID == job.expectedDiffID else {
-            try? FileManager.default.removeItem(at: partial)
-            throw ImageError(.corrupt, "layer \(descriptor.digest) unpacks to \(diffID) but the image config expects diff id \(job.expectedDiffID); the image in the registry is corrupt and nothing was stored")
-        }
-        progress?(.blob(BlobProgress(digest: descriptor.digest, label: job.label, completed: blob.size, total: blob.size, phase: .done)))
-        return FetchedLayer(blob: blob, layer: .init(digest: descriptor.digest, diffID: diffID, mediaType: descriptor.mediaType, size: blob.size))
+        throw ImageError(.io, "layer \(descriptor.digest) was taken over by concurrent pulls three times; run the pull again")
+    }
+
+    private static func follow(_ follower: DiffIDFollower?, file: URL, descriptor: OCIDescriptor, compression: LayerCompression) async -> String? {
+        guard let follower, let decompressor = compression.decompressor else { return nil }
+        return await follower.run(file: file, total: descriptor.size, decompressor: decompressor)
     }
 
     /// Layer blob digest → diff id, for layers already in the store (verified when stored).

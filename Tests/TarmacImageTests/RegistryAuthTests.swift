@@ -85,4 +85,26 @@ struct RegistryAuthTests {
             }
         }
     }
+
+    /// Blobs redirected to another host (presigned storage URLs): followed, without the token.
+    @Test func redirectsDropCredentialsForAnotherHost() async throws {
+        try await Scratch.with { scratch in
+            try await RegistryServer.with(in: scratch) { registry in
+                let source = Scratch.store(in: scratch.appendingPathComponent("source"))
+                let local = try await RegistryFixtures.sampleImage(in: scratch, store: source)
+                let client = RegistryFixtures.client()
+                try await source.push("app:v1", to: "\(registry.host)/app:v1", using: client)
+                let proxy = try await RegistryProxy.start(in: scratch, upstream: registry.host, token: Self.login, redirect: true)
+                defer { proxy.stop() }
+                let file = try RegistryFixtures.credentials(in: scratch, host: proxy.host, login: Self.login)
+                let target = Scratch.store(in: scratch.appendingPathComponent("target"))
+                let pulled = try await target.pull("\(proxy.host)/app:v1", using: RegistryFixtures.client(credentials: file))
+                #expect(pulled.digest == local.digest)
+                let redirected = proxy.requests.filter { $0.hasPrefix("GET /storage/v2/app/blobs/") }
+                #expect(redirected.count == 2, "\(proxy.requests)")
+                #expect(redirected.allSatisfy { $0.hasSuffix("auth=-") }, "\(redirected)")
+                try expectConsistent(target)
+            }
+        }
+    }
 }

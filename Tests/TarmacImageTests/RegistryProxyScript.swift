@@ -4,6 +4,8 @@
 /// - `--token USER:PASS`: demands `Authorization: Bearer <token>` on `/v2/…`, answering 401 with
 ///   a `WWW-Authenticate: Bearer realm=…/token,service=…,scope=…` challenge; `/token` hands out
 ///   the token for basic credentials USER:PASS (the bearer flow of Docker Hub and friends).
+/// - `--redirect`: blob GETs are answered `307` to `http://localhost:PORT/storage/…` (another
+///   host, as presigned storage URLs are), served without auth checks.
 /// Every request is logged as `METHOD PATH range=… auth=…` to the log file.
 enum RegistryProxyScript {
     static let source = #"""
@@ -18,6 +20,7 @@ upstream = args["--upstream"]
 port = int(args["--port"])
 cut = int(args.get("--cut", "0"))
 token_login = args.get("--token")
+redirect = args.get("--redirect") == "yes"
 log = open(args["--log"], "a", buffering=1)
 lock = threading.Lock()
 cut_done = set()
@@ -47,7 +50,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.record()
         length = int(self.headers.get("Content-Length", "0") or "0")
         body = self.rfile.read(length) if length else None
-        if token_login is not None:
+        path = self.path
+        if path.startswith("/storage/"):
+            path = path[len("/storage"):]
+        elif redirect and self.command == "GET" and "/blobs/sha256:" in path:
+            return self.reply(307, b"", {"Location": "http://localhost:%d/storage%s" % (port, path)})
+        elif token_login is not None:
             if self.path.startswith("/token"):
                 expected = "Basic " + base64.b64encode(token_login.encode()).decode()
                 if self.headers.get("Authorization") != expected:
@@ -58,7 +66,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', {"WWW-Authenticate": challenge})
         conn = http.client.HTTPConnection(upstream, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization", "connection")}
-        conn.request(self.command, self.path, body=body, headers=headers)
+        conn.request(self.command, path, body=body, headers=headers)
         resp = conn.getresponse()
         self.send_response(resp.status)
         for k, v in resp.getheaders():

@@ -173,4 +173,30 @@ struct RegistryPullPushTests {
             }
         }
     }
+
+    /// Two images sharing a layer, pulled at once into one store: both complete, the layer
+    /// is stored once.
+    @Test func concurrentPullsOfImagesSharingALayer() async throws {
+        try await Scratch.with { scratch in
+            try await RegistryServer.with(in: scratch) { registry in
+                let source = Scratch.store(in: scratch.appendingPathComponent("source"))
+                let tree = try Tree.sample(at: scratch.appendingPathComponent("rootfs"))
+                let first = try await source.importDirectory(tree.root, as: "a:v1", config: ImageConfig(cmd: ["/bin/a"]))
+                let second = try await source.importDirectory(tree.root, as: "b:v1", config: ImageConfig(cmd: ["/bin/b"]))
+                #expect(first.layers == second.layers)
+                #expect(first.digest != second.digest)
+                let client = RegistryFixtures.client()
+                try await source.push("a:v1", to: "\(registry.host)/a:v1", using: client)
+                try await source.push("b:v1", to: "\(registry.host)/b:v1", using: client)
+                let target = Scratch.store(in: scratch.appendingPathComponent("target"))
+                async let a = target.pull("\(registry.host)/a:v1", using: client)
+                async let b = target.pull("\(registry.host)/b:v1", using: client)
+                let (pulledA, pulledB) = try await (a, b)
+                #expect(pulledA.digest == first.digest)
+                #expect(pulledB.digest == second.digest)
+                #expect(try target.list().count == 2)
+                try expectConsistent(target)
+            }
+        }
+    }
 }

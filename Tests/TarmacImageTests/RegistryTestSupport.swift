@@ -171,7 +171,9 @@ struct RegistryProxy {
     let log: URL
     let child: ChildProcess
 
-    static func start(in scratch: URL, upstream: String, cut: Int? = nil, token: RegistryCredentials.Login? = nil) async throws -> RegistryProxy {
+    static func start(
+        in scratch: URL, upstream: String, cut: Int? = nil, token: RegistryCredentials.Login? = nil, redirect: Bool = false
+    ) async throws -> RegistryProxy {
         let script = scratch.appendingPathComponent("registry-proxy.py")
         try Data(RegistryProxyScript.source.utf8).write(to: script)
         let port = try freeLoopbackPort()
@@ -180,6 +182,7 @@ struct RegistryProxy {
         var arguments = [script.path, "--upstream", upstream, "--port", String(port), "--log", log.path]
         if let cut { arguments += ["--cut", String(cut)] }
         if let token { arguments += ["--token", "\(token.username):\(token.password)"] }
+        if redirect { arguments += ["--redirect", "yes"] }
         let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/env"
         let child = try ChildProcess(python, python == "/usr/bin/env" ? ["python3"] + arguments : arguments, log: scratch.appendingPathComponent("proxy-\(port).out"))
         let proxy = RegistryProxy(host: "127.0.0.1:\(port)", log: log, child: child)

@@ -11,9 +11,10 @@ import Glibc
 /// The partial file is named after the digest (`tmp/download-<hex>`), so a pull interrupted
 /// half-way leaves it behind and the next pull re-hashes what is there and asks the registry
 /// for the rest with a `Range` request (starting again when the registry ignores `Range`).
-/// The file is `flock`ed while in use, so two processes never write it at once. What is
-/// returned has been verified against the descriptor's digest and size; on a mismatch the
-/// partial file is deleted and nothing is returned.
+/// The file is `flock`ed while in use, so two pulls (in this process or another) never write
+/// it at once; once verified it is moved, under the lock, into the pull's own staging
+/// directory. What is returned has been verified against the descriptor's digest and size; on
+/// a mismatch the partial file is deleted and an error thrown.
 struct BlobDownload {
     var client: RegistryClient
     var endpoint: RegistryEndpoint
@@ -22,8 +23,12 @@ struct BlobDownload {
     var partial: URL
     var label: String
     var progress: TransferProgressHandler?
+    /// Told how many bytes are on disk after each write (see ``DiffIDFollower``).
+    var written: (@Sendable (Int64) -> Void)?
 
-    func run() async throws -> StagedBlob {
+    /// Returns nil when the partial file was taken by a concurrent pull while this one waited
+    /// for its lock (the caller then looks in the store again, or downloads anew).
+    func run(into staging: URL) async throws -> StagedBlob? {
         let fd = open(partial.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw ImageError(.io, "cannot open \(partial.path): \(FileSystem.errnoDescription()); check that the image store is writable")
@@ -31,10 +36,13 @@ struct BlobDownload {
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         defer { try? handle.close() }
         try await lock(fd)
+        guard Self.isSameFile(fd, partial.path) else { return nil }
+        let staged = staging.appendingPathComponent("layer-" + String(descriptor.digest.dropFirst("sha256:".count)))
         var counter = try await Self.hashExisting(partial, limit: descriptor.size)
         if counter.size == descriptor.size, counter.finalize() == descriptor.digest {
             report(counter.size, .transferring)
-            return StagedBlob(url: partial, digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType)
+            try FileSystem.replace(staged.path, with: partial.path)
+            return StagedBlob(url: staged, digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType)
         }
         if counter.size >= descriptor.size {
             try truncate(handle)
@@ -52,7 +60,8 @@ struct BlobDownload {
             throw ImageError(.corrupt, "blob \(descriptor.digest) from registry \(endpoint.host) does not match its digest (content hashes to \(digest), \(counter.size) bytes); the registry's copy is corrupt and nothing was stored")
         }
         report(counter.size, .transferring)
-        return StagedBlob(url: partial, digest: digest, size: counter.size, mediaType: descriptor.mediaType)
+        try FileSystem.replace(staged.path, with: partial.path)
+        return StagedBlob(url: staged, digest: digest, size: counter.size, mediaType: descriptor.mediaType)
     }
 
     private func transfer(_ handle: FileHandle, counter: inout DigestCounter) async throws {
@@ -84,6 +93,20 @@ struct BlobDownload {
             throw ImageError(.io, "cannot seek in \(partial.path)", cause: error)
         }
         var lastReport = ContinuousClock.now
+        // Bytes are hashed as they arrive and written in batches of up to 1 MiB (one write
+        // per network chunk costs more than the copy).
+        var pending = Data()
+        pending.reserveCapacity(1 << 20)
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            do {
+                try handle.write(contentsOf: pending)
+            } catch {
+                throw ImageError(.io, "cannot write \(partial.path); is the disk full?", cause: error)
+            }
+            pending.removeAll(keepingCapacity: true)
+            written?(counter.size)
+        }
         do {
             for try await buffer in response.body {
                 let data = Data(buffer.readableBytesView)
@@ -92,19 +115,20 @@ struct BlobDownload {
                     try? FileManager.default.removeItem(at: partial)
                     throw ImageError(.corrupt, "blob \(descriptor.digest) from registry \(endpoint.host) is larger than the \(descriptor.size) bytes its descriptor declares; nothing was stored")
                 }
-                do {
-                    try handle.write(contentsOf: data)
-                } catch {
-                    throw ImageError(.io, "cannot write \(partial.path); is the disk full?", cause: error)
-                }
+                pending.append(data)
+                if pending.count >= 1 << 20 { try flush() }
                 if ContinuousClock.now - lastReport > .milliseconds(200) {
                     lastReport = .now
                     report(counter.size, .transferring)
                 }
             }
+            try flush()
         } catch let error as ImageError {
+            try? flush()
             throw error
         } catch {
+            // Keep what arrived (it is hashed already) so the next pull resumes after it.
+            try? flush()
             try? handle.synchronize()
             throw ImageError(.unavailable, "download of \(label) (\(descriptor.digest)) from registry \(endpoint.host) was interrupted after \(counter.size) of \(descriptor.size) bytes; run the pull again to resume it", cause: error)
         }
@@ -131,6 +155,14 @@ struct BlobDownload {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
+    }
+
+    /// Whether `path` still names the file open as `fd` (a concurrent pull may have moved it).
+    static func isSameFile(_ fd: Int32, _ path: String) -> Bool {
+        var open = stat()
+        var named = stat()
+        guard fstat(fd, &open) == 0, stat(path, &named) == 0 else { return false }
+        return open.st_ino == named.st_ino && open.st_dev == named.st_dev
     }
 
     /// Hashes what an earlier download left, up to `limit` bytes (more means start again).

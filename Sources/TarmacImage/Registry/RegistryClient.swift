@@ -138,7 +138,9 @@ public final class RegistryClient: Sendable {
                   let location = response.headers.first(name: "Location") else { return response }
             _ = try? await response.body.collect(upTo: 1 << 16)
             let target = Self.absolute(location, endpoint: endpoint)
-            if URLComponents(string: target)?.host != URLComponents(string: current.url)?.host {
+            let from = URLComponents(string: current.url)
+            let to = URLComponents(string: target)
+            if to?.host != from?.host || to?.port != from?.port || to?.scheme != from?.scheme {
                 current.headers.remove(name: "Authorization")
             }
             current.url = target
