@@ -83,6 +83,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "tarmac", dependencies: ["TarmacCLI"], swiftSettings: swiftSettings),
 
@@ -93,7 +94,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "TarmacAgentTests", dependencies: ["TarmacAgent", "TarmacModel", "TarmacAgentProtocol", "TarmacRuntime", "TarmacImage"]),
-        .testTarget(name: "TarmacImageTests", dependencies: ["TarmacImage", "TarmacSystem"]),
+        .testTarget(name: "TarmacImageTests", dependencies: [
+            "TarmacImage", "TarmacSystem",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "TarmacRuntimeTests", dependencies: ["TarmacRuntime", "TarmacNet", "TarmacImage", "TarmacSystem", "TarmacModel"]),
         .testTarget(name: "TarmacAPITests", dependencies: [
             "TarmacAPI", "TarmacControl", "TarmacStore", "TarmacModel", "TarmacAgentProtocol",

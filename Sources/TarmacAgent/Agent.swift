@@ -39,10 +39,14 @@ public final class Agent: AgentAPI, Service {
     private let launches: AsyncStream<Launch>
     private let launchContinuation: AsyncStream<Launch>.Continuation
     private let identity: String
+    private let registry: RegistryClient?
     private let logger: Logger
 
-    public init(configuration: Configuration, driver: any RuntimeDriver, images: ImageStore, logger: Logger) throws {
+    /// `registry` pulls images that are not in the local store yet; without it only local
+    /// images can be used.
+    public init(configuration: Configuration, driver: any RuntimeDriver, images: ImageStore, registry: RegistryClient? = nil, logger: Logger) throws {
         self.configuration = configuration
+        self.registry = registry
         self.logger = logger
         let root = configuration.dataDirectory
         for directory in [root, root + "/machines", root + "/logs"] {
@@ -99,9 +103,12 @@ public final class Agent: AgentAPI, Service {
         AgentInfo(hostID: identity, region: configuration.region, runtime: environment.driver.name, runtimeReason: configuration.runtimeReason)
     }
 
+    /// Resolves against the local store first (as Docker does); a reference that is not
+    /// there is pulled from its registry.
     public func resolveImage(_ reference: String) async throws -> ImageRef {
         do {
-            return try environment.images.resolve(reference).imageRef()
+            guard let registry else { return try environment.images.resolve(reference).imageRef() }
+            return try await environment.images.resolveOrPull(reference, using: registry).imageRef()
         } catch let error as ImageError {
             throw AgentError(error.code == .notFound ? .imageNotFound : .invalidArgument, error.description)
         }

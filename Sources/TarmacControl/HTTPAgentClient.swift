@@ -25,7 +25,8 @@ public struct HTTPAgentClient: AgentAPI {
     }
 
     public func resolveImage(_ reference: String) async throws -> ImageRef {
-        try await call(.POST, "/agent/v1/images/resolve", body: ImageResolveRequest(reference: reference))
+        // Resolving may pull the image from its registry: allow for a large download.
+        try await call(.POST, "/agent/v1/images/resolve", body: ImageResolveRequest(reference: reference), deadline: .seconds(3600))
     }
 
     public func apply(_ spec: AgentMachineSpec, launch: Bool) async throws -> AgentMachineStatus {
@@ -63,8 +64,8 @@ public struct HTTPAgentClient: AgentAPI {
         try JSONDecoder().decode(Response.self, from: try await send(method, path, body: nil, deadline: deadline))
     }
 
-    private func call<Response: Decodable>(_ method: HTTPMethod, _ path: String, body: some Encodable) async throws -> Response {
-        try JSONDecoder().decode(Response.self, from: try await send(method, path, body: try JSONEncoder().encode(body)))
+    private func call<Response: Decodable>(_ method: HTTPMethod, _ path: String, body: some Encodable, deadline: Duration = .seconds(60)) async throws -> Response {
+        try JSONDecoder().decode(Response.self, from: try await send(method, path, body: try JSONEncoder().encode(body), deadline: deadline))
     }
 
     private func send(_ method: HTTPMethod, _ path: String, body: Data?, deadline: Duration = .seconds(60)) async throws -> Data {

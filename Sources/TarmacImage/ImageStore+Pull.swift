@@ -133,6 +133,8 @@ extension ImageStore {
                 known = try knownDiffIDs()
                 continue
             }
+            // Every byte is on disk (also when another process finished the file for us).
+            follower?.advance(to: blob.size)
             progress?(.blob(BlobProgress(digest: descriptor.digest, label: job.label, completed: blob.size, total: blob.size, phase: .verifying)))
             let diffID: String
             if let value = await followed, value == job.expectedDiffID {

@@ -33,6 +33,9 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Prefix of host-global resource names (netns, cgroups); lets several instances share a host.", visibility: .hidden))
     var resourcePrefix: String = "tarmac"
 
+    @Option(name: .long, help: "A registry (HOST:PORT) reached over plain HTTP although not on loopback; repeatable.")
+    var insecureRegistry: [String] = []
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -45,7 +48,7 @@ struct DevCommand: AsyncParsableCommand {
         }
         let settings = try DevSettings(
             dataDirectory: dataDir ?? DevSettings.defaultDataDirectory(), apiListen: apiListen, region: region,
-            runtime: runtime, subnet: subnet, bridge: bridge, resourcePrefix: resourcePrefix)
+            runtime: runtime, subnet: subnet, bridge: bridge, resourcePrefix: resourcePrefix, insecureRegistries: insecureRegistry)
         try await DevServer(settings: settings, logger: Logger(label: "tarmac")).run()
     }
 }

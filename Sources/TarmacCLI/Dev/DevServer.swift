@@ -1,4 +1,5 @@
 import Foundation
+import AsyncHTTPClient
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -36,6 +37,10 @@ struct DevServer {
         try await network.ensure()
 
         let images = ImageStore(root: URL(fileURLWithPath: root + "/images"), logger: logger)
+        let registryHTTP = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: RegistryClient.httpConfiguration)
+        let registry = RegistryClient(
+            configuration: .init(insecureRegistries: settings.insecureRegistries, credentialsFile: URL(fileURLWithPath: settings.registryCredentialsFile)),
+            httpClient: registryHTTP, logger: logger)
         let driver = ContainerDriver(
             configuration: .init(
                 runcRoot: root + "/agent/runc",
@@ -47,7 +52,7 @@ struct DevServer {
         agentConfiguration.region = settings.region
         agentConfiguration.bridge = settings.bridge
         agentConfiguration.runtimeReason = reason
-        let agent = try Agent(configuration: agentConfiguration, driver: driver, images: images, logger: logger)
+        let agent = try Agent(configuration: agentConfiguration, driver: driver, images: images, registry: registry, logger: logger)
         try? FileManager.default.removeItem(atPath: settings.agentSocket)
         let agentServer = Application(
             router: AgentRouter.make(agent: agent),
@@ -70,6 +75,7 @@ struct DevServer {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
+                    .init(service: HTTPClientService(client: registryHTTP)),
                     .init(service: agent),
                     .init(service: agentServer),
                     .init(service: AgentSync(control: control)),

@@ -11,8 +11,10 @@ struct DevSettings: Sendable {
     var subnet: IPv4CIDR
     var bridge: String
     var resourcePrefix: String
+    var insecureRegistries: Set<String>
 
-    init(dataDirectory: String, apiListen: String, region: String, runtime: RuntimeChoice, subnet: String, bridge: String, resourcePrefix: String) throws {
+    init(dataDirectory: String, apiListen: String, region: String, runtime: RuntimeChoice, subnet: String, bridge: String, resourcePrefix: String, insecureRegistries: [String] = []) throws {
+        self.insecureRegistries = Set(insecureRegistries)
         self.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         guard let colon = apiListen.lastIndex(of: ":"), let port = Int(apiListen[apiListen.index(after: colon)...]), (1...65535).contains(port) else {
             throw DevError("--api-listen must be host:port, e.g. 127.0.0.1:4280 (got \"\(apiListen)\")")
@@ -44,6 +46,7 @@ struct DevSettings: Sendable {
     var apiURL: String { "http://\(apiHost.contains(":") ? "[\(apiHost)]" : apiHost):\(apiPort)" }
     var agentSocket: String { dataDirectory + "/agent.sock" }
     var tokenFile: String { dataDirectory + "/admin-token" }
+    var registryCredentialsFile: String { dataDirectory + "/registries.json" }
 }
 
 /// A start-up problem of `tarmac dev`, with what to do about it.

@@ -154,7 +154,8 @@ public final class RegistryClient: Sendable {
         do {
             return try await http.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
         } catch {
-            throw ImageError(.unavailable, "cannot reach registry \(endpoint.host) at \(endpoint.baseURL); is it running? (for a registry without TLS on another host, pass --insecure-registry \(endpoint.host))", cause: error)
+            let hint = endpoint.scheme == "https" ? " (for a registry without TLS, pass --insecure-registry \(endpoint.host))" : ""
+            throw ImageError(.unavailable, "cannot reach registry \(endpoint.host) at \(endpoint.baseURL); is it running?\(hint)", cause: error)
         }
     }
 

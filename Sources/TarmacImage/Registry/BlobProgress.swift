@@ -1,11 +1,3 @@
-/// What a pull or push reports while it runs.
-public enum TransferEvent: Sendable, Hashable {
-    /// A step such as "resolving 127.0.0.1:5000/app:v1".
-    case status(String)
-    /// Progress of one blob.
-    case blob(BlobProgress)
-}
-
 /// Progress of one blob (layer or config) of a pull or push.
 public struct BlobProgress: Sendable, Hashable {
     public enum Phase: Sendable, Hashable {
@@ -37,5 +29,3 @@ public struct BlobProgress: Sendable, Hashable {
         self.phase = phase
     }
 }
-
-public typealias TransferProgressHandler = @Sendable (TransferEvent) -> Void
