@@ -12,8 +12,9 @@ up host resources whatever happens). This helper does the measuring:
 
 (a) and (b) alternate (a, b, a, b, …) after warm-ups, so drift hits both alike. Then
 `wrk` measures `GET /v1/apps/bench/machines/{id}` and, as a same-run reference,
-`GET /tarmac/v1/health`. Component timings (runc create/start apart, shim exec, netns+veth,
-overlay mount, SQLite commit) help explain where the API path spends its time.
+`GET /tarmac/v1/health`. To explain where the API path spends its time, more API starts are
+split into phases with a kernel trace (ftrace; `StartTracer`), and the parts of the path are
+timed alone (runc create/start apart, shim exec, netns+veth, overlay mount, SQLite commit).
 
 Standard library only.
 """
@@ -593,8 +594,8 @@ class Bench:
         out["runc_create"] = summary(create)
         out["runc_start"] = summary(start)
 
-        # runc delete -f of a running container (what destroy costs; not in the timed path).
-        # The shim's process start: `tarmac runtime-shim` with EOF on fd 3 exits at once.
+        # The shim's process start: `tarmac runtime-shim` with EOF on fd 3 exits at once, so
+        # this is what launching a (standby) shim costs, against a trivial exec.
         shim = []
         for i in range(n + 1):
             _, elapsed = timed_run([self.args.tarmac, "runtime-shim"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

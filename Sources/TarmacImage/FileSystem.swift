@@ -1,4 +1,5 @@
 import Foundation
+import TarmacSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -106,7 +107,8 @@ enum FileSystem {
     /// Whether `path` appears in this mount namespace's mount table (e.g. as an overlay
     /// lowerdir), so that it must not be deleted.
     static func isMentionedInMounts(_ path: String) -> Bool {
-        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
+        guard let table = ProcFile.read("/proc/self/mountinfo") else { return false }
         return table.contains(path)
     }
+
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TarmacSystem
 
 /// The container rootfs: an overlayfs of the image layers (read-only) and a per-machine
 /// upper directory, mounted with mount(2) directly (no `mount` process on the start path).
@@ -40,7 +41,7 @@ enum OverlayMount {
 
     /// Overlay mounts whose source starts with `sourcePrefix`.
     static func mounts(sourcePrefix: String) -> [Entry] {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        guard let text = ProcFile.read("/proc/self/mountinfo") else { return [] }
         return text.split(separator: "\n").compactMap { line in
             // `id parent major:minor root mountpoint options [optional…] - fstype source superoptions`
             let fields = line.split(separator: " ")

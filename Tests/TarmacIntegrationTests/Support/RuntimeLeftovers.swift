@@ -1,4 +1,5 @@
 import Foundation
+import TarmacSystem
 
 /// Finds runtime resources of one instance still on the host: runc containers, network
 /// namespaces, overlay mounts and cgroups.
@@ -9,7 +10,7 @@ enum RuntimeLeftovers {
         let containers = Shell.lines("runc", ["--root", runcRoot, "list", "-q"])
         found += containers.map { "runc container \($0)" }
         found += Shell.lines("ip", ["netns", "list"]).filter { $0.hasPrefix(prefix + "-") }.map { "netns \($0)" }
-        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        let mounts = ProcFile.read("/proc/self/mounts") ?? ""
         found += mounts.split(separator: "\n").filter { $0.contains(dataDirectory.path) }.map { "mount \($0)" }
         for controller in ["memory", "cpu", "pids"] {
             let directory = "/sys/fs/cgroup/\(controller)/\(prefix)"
