@@ -12,10 +12,11 @@ public final class SQLiteControlStore: ControlStore {
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets `synchronous = NORMAL` on the writer when it enables WAL (after any
+        // prepareDatabase hook), which does not fsync commits. Every acknowledged write must
+        // survive a power loss, so the one writer connection is switched to FULL here.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
     }
 
@@ -57,6 +58,11 @@ public final class SQLiteControlStore: ControlStore {
             }
         }
         return migrator
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 = FULL), for durability checks.
+    public func synchronousMode() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     // MARK: orgs and apps
