@@ -1,6 +1,7 @@
 import Foundation
 import TarmacModel
 import TarmacNet
+import TarmacSystem
 
 extension ContainerDriver {
     /// Mounts the rootfs (fresh upper/work), resolves the user, writes the /etc files and
@@ -40,7 +41,7 @@ extension ContainerDriver {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
-            try encoder.encode(document).write(to: URL(fileURLWithPath: layout.configFile))
+            try ScratchFile.write(try encoder.encode(document), to: layout.configFile)
         } catch {
             throw RuntimeError(.resources, "cannot write \(layout.configFile): \(error.localizedDescription)")
         }
@@ -69,9 +70,9 @@ extension ContainerDriver {
 
     private func write(_ text: String, to path: String) throws(RuntimeError) {
         do {
-            try text.write(toFile: path, atomically: false, encoding: .utf8)
+            try ScratchFile.write(text, to: path)
         } catch {
-            throw RuntimeError(.resources, "cannot write \(path): \(error.localizedDescription)")
+            throw RuntimeError(.resources, error.description)
         }
     }
 }

@@ -84,7 +84,7 @@ public struct ContainerDriver: RuntimeDriver {
         }
         defer { standby.refill() }
         let shimStartTime = Processes.startTime(of: shim.pid) ?? 0
-        try? "\(shim.pid) \(shimStartTime)\n".write(toFile: layout.shimPidFile, atomically: false, encoding: .utf8)
+        try? ScratchFile.write("\(shim.pid) \(shimStartTime)\n", to: layout.shimPidFile)
 
         do {
             try shim.configure(shimConfiguration)
