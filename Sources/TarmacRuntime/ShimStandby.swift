@@ -21,7 +21,12 @@ final class ShimStandby: Sendable {
             defer { current = nil }
             return current
         }) {
-            if shim.isRunning { return shim }
+            if shim.isRunning {
+                // Back to normal priority: from here on the shim is on a machine's start path,
+                // and the container's processes inherit its priority.
+                Self.setPriority(0, of: shim.pid)
+                return shim
+            }
             shim.closeChannel()
         }
         return try ShimProcess.launch(command: command)
@@ -33,7 +38,24 @@ final class ShimStandby: Sendable {
             if let existing = current, existing.isRunning { return }
             current?.closeChannel()
             current = try? ShimProcess.launch(command: command)
+            // Load the standby at the lowest priority: it is refilled while the previous start
+            // is still being answered, and must not compete with that on a small host.
+            if let shim = current { Self.setPriority(19, of: shim.pid) }
         }
+    }
+
+    /// Sets the nice value of every thread of `pid` (Linux keeps it per thread).
+    static func setPriority(_ value: Int32, of pid: pid_t) {
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        var threads: [pid_t] = []
+        if let directory = opendir("/proc/\(pid)/task") {
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if let tid = pid_t(name) { threads.append(tid) }
+            }
+            closedir(directory)
+        }
+        for tid in threads.isEmpty ? [pid] : threads { _ = setpriority(which, id_t(tid), value) }
     }
 
     deinit {
