@@ -91,6 +91,9 @@ final class DevInstance: @unchecked Sendable {
         stop()
         let network = BridgeNetwork(configuration: .init(bridgeName: bridge, subnet: IPv4CIDR(subnet) ?? BridgeNetwork.Configuration.defaultSubnet), logger: Logger(label: "test"))
         try? await network.remove()
+        // The instance's parent cgroups (`/<prefix>` in each v1 controller) are empty now.
+        let controllers = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
+        for controller in controllers { rmdir("/sys/fs/cgroup/\(controller)/\(prefix)") }
         try? FileManager.default.removeItem(at: dataDirectory)
     }
 
