@@ -2,6 +2,27 @@ import Foundation
 import Logging
 
 extension ImageStore {
+    /// Records an image whose manifest, config and layers were staged (pulled or imported
+    /// from a layout) and commits it; `action` names what happened in the log.
+    func commitImage(
+        _ staged: [StagedBlob], reference: String, manifest: StagedBlob, mediaType: String, config: StagedBlob,
+        layers: [ImageRecord.Layer], configuration: OCIImageConfiguration, action: String
+    ) async throws -> ImageRecord {
+        let record = ImageRecord(
+            reference: reference,
+            digest: manifest.digest,
+            mediaType: mediaType,
+            configDigest: config.digest,
+            layers: layers,
+            config: configuration.config?.imageConfig ?? ImageConfig(),
+            size: staged.reduce(0) { $0 + $1.size },
+            created: Self.now()
+        )
+        let stored = try await commit(staged, record: record)
+        logger.info("image store: image committed", metadata: ["action": "\(action)", "image": "\(stored.reference)", "digest": "\(stored.digest)"])
+        return stored
+    }
+
     /// Moves staged blobs into `blobs/` and points the record's name at them, all under the
     /// store lock, so a concurrent `remove` can never delete a blob between the two steps.
     /// Returns the record as stored (a re-import of the same digest keeps its `created`).

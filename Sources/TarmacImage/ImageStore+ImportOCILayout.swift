@@ -59,19 +59,9 @@ extension ImageStore {
         }
 
         progress?("writing blobs")
-        let record = ImageRecord(
-            reference: name.description,
-            digest: manifestBlob.digest,
-            mediaType: selection.manifestDescriptor.mediaType,
-            configDigest: configBlob.digest,
-            layers: layers,
-            config: configuration.config?.imageConfig ?? ImageConfig(),
-            size: staged.reduce(0) { $0 + $1.size },
-            created: Self.now()
-        )
-        let stored = try await commit(staged, record: record)
-        logger.info("image store: imported OCI layout", metadata: ["image": "\(stored.reference)", "digest": "\(stored.digest)"])
-        return stored
+        return try await commitImage(
+            staged, reference: name.description, manifest: manifestBlob, mediaType: selection.manifestDescriptor.mediaType,
+            config: configBlob, layers: layers, configuration: configuration, action: "imported OCI layout")
     }
 
     /// The name a layout gives its image, when it is a full reference rather than a bare tag.

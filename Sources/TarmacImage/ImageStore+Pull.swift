@@ -67,19 +67,10 @@ extension ImageStore {
             try await store.fetchLayer(job, known: known, staging: staging, endpoint: endpoint, path: path, registry: registry, progress: progress)
         }
         let staged = [manifestBlob, configBlob] + fetchedLayers.map(\.blob)
-        let record = ImageRecord(
-            reference: Self.storedName(reference, manifestDigest: manifestBlob.digest),
-            digest: manifestBlob.digest,
-            mediaType: fetched.mediaType,
-            configDigest: configBlob.digest,
-            layers: fetchedLayers.map(\.layer),
-            config: configuration.config?.imageConfig ?? ImageConfig(),
-            size: staged.reduce(0) { $0 + $1.size },
-            created: Self.now()
-        )
-        let stored = try await commit(staged, record: record)
-        logger.info("image store: pulled image", metadata: ["image": "\(stored.reference)", "digest": "\(stored.digest)"])
-        return stored
+        return try await commitImage(
+            staged, reference: Self.storedName(reference, manifestDigest: manifestBlob.digest), manifest: manifestBlob,
+            mediaType: fetched.mediaType, config: configBlob, layers: fetchedLayers.map(\.layer), configuration: configuration,
+            action: "pulled")
     }
 
     struct LayerJob: Sendable {
