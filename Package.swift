@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tarmac", targets: ["tarmac"]),
+        .executable(name: "tarmac-init", targets: ["tarmac-init"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -26,6 +27,10 @@ let package = Package(
     targets: [
         // Pure API types, IDs, durations, lenient decoding, validation. No heavy deps.
         .target(name: "TarmacModel", swiftSettings: swiftSettings),
+        // Host↔guest control protocol shared by the agent and tarmac-init. No Foundation.
+        .target(name: "TarmacGuestProtocol", swiftSettings: swiftSettings),
+        // PID 1 of every microVM; built static (scripts/build-guest.sh). Glibc only.
+        .executableTarget(name: "tarmac-init", dependencies: ["TarmacGuestProtocol"], swiftSettings: swiftSettings),
         // Wire types between the control plane and a host agent.
         .target(name: "TarmacAgentProtocol", dependencies: ["TarmacModel"], swiftSettings: swiftSettings),
         // Running external programs, pids, files: small OS helpers shared by runtime/net/image.
@@ -62,7 +67,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacRuntime", dependencies: [
-            "TarmacModel", "TarmacSystem", "TarmacNet",
+            "TarmacModel", "TarmacSystem", "TarmacNet", "TarmacGuestProtocol",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacAgent", dependencies: [
@@ -88,6 +93,7 @@ let package = Package(
         .executableTarget(name: "tarmac", dependencies: ["TarmacCLI"], swiftSettings: swiftSettings),
 
         .testTarget(name: "TarmacModelTests", dependencies: ["TarmacModel"]),
+        .testTarget(name: "TarmacGuestProtocolTests", dependencies: ["TarmacGuestProtocol"]),
         .testTarget(name: "TarmacStoreTests", dependencies: ["TarmacStore", "TarmacModel"]),
         .testTarget(name: "TarmacControlTests", dependencies: [
             "TarmacControl", "TarmacStore", "TarmacModel", "TarmacAgentProtocol",

@@ -2,11 +2,9 @@ import Foundation
 import TarmacSystem
 
 extension ContainerDriver {
-    /// Output of a command run inside a machine.
-    public struct ExecResult: Sendable, Hashable {
-        public var exitCode: Int32
-        public var stdout: String
-        public var stderr: String
+    public func exec(_ handle: RuntimeHandle, _ request: ExecRequest) async throws -> ExecResult {
+        // TODO(exec helper): stdin and timeout.
+        try await exec(handle, command: request.command, environment: request.environment, workingDirectory: request.workingDirectory, user: request.user)
     }
 
     /// Runs `command` inside the running machine (`runc exec`) and collects its output.
@@ -26,6 +24,6 @@ extension ContainerDriver {
         if let user { arguments += ["--user", user] }
         arguments += [layout.containerID] + command
         let result = try await Command.run(try resolve(configuration.runc), arguments)
-        return ExecResult(exitCode: result.status, stdout: result.stdout, stderr: result.stderr)
+        return ExecResult(exitCode: Int(result.status), exitSignal: 0, stdout: result.stdout, stderr: result.stderr)
     }
 }

@@ -31,6 +31,96 @@ public protocol RuntimeDriver: Sendable {
     /// Removes resources this driver finds on the host for machines not in `known`
     /// (left over by a crash at the wrong moment). Returns what it removed, for logging.
     func removeOrphans(keeping known: Set<String>) async -> [String]
+
+    /// Runs a command inside the running machine (`runc exec` for containers, the guest
+    /// init's control channel for microVMs) and collects its output. A command that outlives
+    /// `request.timeout` is killed and reported with `timedOut`.
+    func exec(_ handle: RuntimeHandle, _ request: ExecRequest) async throws -> ExecResult
+
+    /// Whether `suspend` is supported (microVMs only).
+    var canSuspend: Bool { get }
+
+    /// Saves the running machine's memory and device state under its machine directory and
+    /// stops it; the handle's supervising process is gone when this returns. The returned
+    /// snapshot is what `resume` needs. Drivers that cannot suspend throw `.unsupported`.
+    func suspend(_ handle: RuntimeHandle) async throws -> SnapshotInfo
+
+    /// Starts the machine again from a snapshot taken by `suspend`, continuing where it
+    /// stopped (same processes, same memory). Consumes the snapshot.
+    func resume(_ spec: RuntimeSpec, from snapshot: SnapshotInfo) async throws -> RuntimeHandle
+
+    /// Deletes a snapshot that will not be resumed (stop or destroy of a suspended machine).
+    func discard(_ snapshot: SnapshotInfo) async
+}
+
+extension RuntimeDriver {
+    public var canSuspend: Bool { false }
+
+    public func suspend(_ handle: RuntimeHandle) async throws -> SnapshotInfo {
+        throw RuntimeError(.unsupported, "the \(name) runtime cannot suspend machines; stop the machine instead (suspend needs the microvm runtime)")
+    }
+
+    public func resume(_ spec: RuntimeSpec, from snapshot: SnapshotInfo) async throws -> RuntimeHandle {
+        throw RuntimeError(.unsupported, "the \(name) runtime cannot resume machines")
+    }
+
+    public func discard(_ snapshot: SnapshotInfo) async {}
+}
+
+/// A command to run inside a running machine.
+public struct ExecRequest: Sendable, Hashable, Codable {
+    /// argv, first element is the program.
+    public var command: [String]
+    /// Bytes written to the command's standard input, then closed. Empty = no input.
+    public var stdin: [UInt8]
+    public var timeout: Duration
+    /// Extra `KEY=value` entries on top of the machine's environment.
+    public var environment: [String]
+    public var workingDirectory: String?
+    /// `uid[:gid]` or user name; nil = root.
+    public var user: String?
+
+    public init(command: [String], stdin: [UInt8] = [], timeout: Duration = .seconds(30), environment: [String] = [], workingDirectory: String? = nil, user: String? = nil) {
+        self.command = command
+        self.stdin = stdin
+        self.timeout = timeout
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.user = user
+    }
+}
+
+/// How an exec'd command ended, and its output (lossy UTF-8).
+public struct ExecResult: Sendable, Hashable, Codable {
+    public var exitCode: Int
+    /// Signal that killed the command, else 0.
+    public var exitSignal: Int
+    public var stdout: String
+    public var stderr: String
+    /// The command ran past its timeout and was killed.
+    public var timedOut: Bool
+
+    public init(exitCode: Int, exitSignal: Int, stdout: String, stderr: String, timedOut: Bool = false) {
+        self.exitCode = exitCode
+        self.exitSignal = exitSignal
+        self.stdout = stdout
+        self.stderr = stderr
+        self.timedOut = timedOut
+    }
+}
+
+/// Where a suspended machine's saved state lives.
+public struct SnapshotInfo: Sendable, Hashable, Codable {
+    public var machineID: String
+    /// Driver-specific paths (state file, disk overlay kept for the resume, sizes).
+    public var details: [String: String]
+    public var createdAt: Date
+
+    public init(machineID: String, details: [String: String], createdAt: Date) {
+        self.machineID = machineID
+        self.details = details
+        self.createdAt = createdAt
+    }
 }
 
 /// What to run: resolved by the agent from the machine config and the image config.

@@ -1,0 +1,2 @@
+// Placeholder until the guest init lands; see GuestInit.
+print("tarmac-init")
