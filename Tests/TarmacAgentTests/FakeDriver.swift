@@ -9,7 +9,7 @@ final class FakeDriver: RuntimeDriver {
     struct Instance {
         var handle: RuntimeHandle
         var exit: ExitStatus?
-        var waiters: [CheckedContinuation<ExitStatus, Never>] = []
+        var waiters: [UUID: CheckedContinuation<ExitStatus, any Error>] = [:]
     }
 
     struct State {
@@ -53,11 +53,11 @@ final class FakeDriver: RuntimeDriver {
 
     /// Ends the instance's process with `status` (a no-op when it already ended).
     func end(_ pid: Int32, _ status: ExitStatus) {
-        let waiters = state.withLock { state -> [CheckedContinuation<ExitStatus, Never>] in
+        let waiters = state.withLock { state -> [CheckedContinuation<ExitStatus, any Error>] in
             guard var instance = state.instances[pid], instance.exit == nil else { return [] }
             instance.exit = status
-            let waiters = instance.waiters
-            instance.waiters = []
+            let waiters = Array(instance.waiters.values)
+            instance.waiters = [:]
             state.instances[pid] = instance
             return waiters
         }
@@ -73,18 +73,26 @@ final class FakeDriver: RuntimeDriver {
         end(handle.pid, ExitStatus(exitCode: 0, signal: Int(signal), oomKilled: false, exitedAt: Date()))
     }
 
+    /// Waits like a real driver: cancellation stops the waiting (not the machine).
     func wait(_ handle: RuntimeHandle) async throws -> ExitStatus {
-        await withCheckedContinuation { continuation in
-            let done = state.withLock { state -> ExitStatus? in
-                guard var instance = state.instances[handle.pid] else {
-                    return ExitStatus(exitCode: 0, signal: 0, oomKilled: false, exitedAt: Date(), error: "unknown instance")
+        let token = UUID()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let done = state.withLock { state -> Result<ExitStatus, any Error>? in
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    guard var instance = state.instances[handle.pid] else {
+                        return .success(ExitStatus(exitCode: 0, signal: 0, oomKilled: false, exitedAt: Date(), error: "unknown instance"))
+                    }
+                    if let exit = instance.exit { return .success(exit) }
+                    instance.waiters[token] = continuation
+                    state.instances[handle.pid] = instance
+                    return nil
                 }
-                if let exit = instance.exit { return exit }
-                instance.waiters.append(continuation)
-                state.instances[handle.pid] = instance
-                return nil
+                if let done { continuation.resume(with: done) }
             }
-            if let done { continuation.resume(returning: done) }
+        } onCancel: {
+            let waiter = state.withLock { $0.instances[handle.pid]?.waiters.removeValue(forKey: token) }
+            waiter?.resume(throwing: CancellationError())
         }
     }
 
