@@ -62,3 +62,11 @@ import Testing
         #expect(bare.stdout == "")
     }
 }
+
+extension MachineExecCommandTests {
+    @Test func stdinFlags() throws {
+        #expect(try MachineExecCommand.parse(["abc", "-a", "web", "-i", "--", "cat"]).readStdin)
+        #expect(try MachineExecCommand.parse(["abc", "-a", "web", "--stdin", "--", "cat"]).readStdin)
+        #expect(try MachineExecCommand.parse(["abc", "-a", "web", "--stdin-file", "-", "--", "cat"]).stdinFile == "-")
+    }
+}

@@ -59,7 +59,7 @@ struct ExecTests {
             try Data("from a file".utf8).write(to: file)
             let fromFile = try dev.cli(["machine", "exec", id, "-a", "ex", "--stdin-file", file.path, "--", "cat"])
             #expect(fromFile.stdout == "from a file")
-            let piped = try Shell.run("/bin/sh", ["-c", "printf piped | \"$TARMAC\" machine exec \"$ID\" -a ex -i -- tr a-z A-Z"], environment: [
+            let piped = try Shell.run("/bin/sh", ["-c", "printf piped | \"$TARMAC\" machine exec \"$ID\" -a ex -i -- sh -c 'tr a-z A-Z'"], environment: [
                 "TARMAC": try TestPaths.tarmac, "ID": id, "TARMAC_API_URL": dev.baseURL, "TARMAC_API_TOKEN": dev.token,
             ])
             #expect(piped.status == 0, "\(piped.stderr)")

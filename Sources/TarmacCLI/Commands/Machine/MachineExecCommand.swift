@@ -33,7 +33,7 @@ struct MachineExecCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Send this file to the command's standard input (`-` reads this command's own standard input).", valueName: "file"))
     var stdinFile: String?
 
-    @Flag(name: [.short, .customLong("stdin")], help: "Send this command's standard input to the command (same as --stdin-file -).")
+    @Flag(name: [.customShort("i"), .customLong("stdin")], help: "Send this command's standard input to the command (same as --stdin-file -).")
     var readStdin = false
 
     @OptionGroup var app: AppOptions
