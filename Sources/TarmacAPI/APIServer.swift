@@ -49,6 +49,7 @@ public enum APIServer {
         handlers.registerApps(&table)
         handlers.registerMachines(&table)
         handlers.registerMachineActions(&table)
+        handlers.registerExec(&table)
         handlers.registerMachineData(&table)
         return table
     }

@@ -34,7 +34,7 @@ public final class Agent: AgentAPI, Service {
     }
 
     private let configuration: Configuration
-    private let environment: AgentEnvironment
+    let environment: AgentEnvironment
     private let supervisors = Mutex<[String: MachineSupervisor]>([:])
     private let launches: AsyncStream<Launch>
     private let launchContinuation: AsyncStream<Launch>.Continuation
@@ -138,7 +138,7 @@ public final class Agent: AgentAPI, Service {
 
     public func command(_ machineID: String, _ command: AgentCommand) async throws -> AgentMachineStatus {
         guard let supervisor = supervisors.withLock({ $0[machineID] }) else { throw AgentError(.notFound, "machine not found") }
-        if case .suspend = command {
+        if case .suspend = command, !environment.driver.canSuspend {
             throw AgentError(.unsupported, "the \(environment.driver.name) runtime cannot suspend machines; stop the machine instead (suspend needs the microvm runtime)")
         }
         return try await supervisor.send(command).get()

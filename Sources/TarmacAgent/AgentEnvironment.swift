@@ -86,6 +86,8 @@ struct AgentEnvironment: Sendable {
         case .destroyed: ("destroy", "destroyed", nil)
         case .launchFailed(let message): ("launch", "failed", .object(["error": .string(message)]))
         case .exited(let exit, let restartCount): ("exit", "stopped", Self.exitRequest(exit, restartCount: restartCount))
+        case .suspended: ("suspend", "suspended", nil)
+        case .suspendFailed(let message): ("suspend", "failed", .object(["error": .string(message)]))
         }
         return MachineEvent(id: ULID.make(date: now), type: type, status: status, source: "flyd", timestamp: Timestamps.unixMillis(now), request: request)
     }

@@ -26,6 +26,11 @@ public enum AgentRouter {
             let command = try await request.decode(as: AgentCommand.self, context: context)
             return try json(await agent.command(id, command))
         }
+        router.post("/agent/v1/machines/:id/exec") { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await request.decode(as: AgentExecRequest.self, context: context)
+            return try json(await agent.exec(id, body))
+        }
         router.get("/agent/v1/updates") { request, _ in
             let after = request.uri.queryParameters.get("after").flatMap(Int64.init) ?? 0
             let timeout = min(request.uri.queryParameters.get("timeout").flatMap(Int.init) ?? 25, 60)

@@ -54,6 +54,14 @@ public final class AgentStore: Sendable {
         }
     }
 
+    /// The stored record of one machine, or nil when the agent does not know it.
+    public func machine(id: String) throws -> AgentMachineRecord? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT document FROM machines WHERE id = ?", arguments: [id])
+                .map { try JSONDecoder().decode(AgentMachineRecord.self, from: Data($0.utf8)) }
+        }
+    }
+
     /// Writes the record (or deletes it when `forget`) and appends an update to the outbox
     /// in one transaction. Returns the update's sequence number.
     @discardableResult

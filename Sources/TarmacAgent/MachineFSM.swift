@@ -8,6 +8,8 @@ import TarmacRuntime
 public struct MachineFSM: Sendable, Hashable, Codable {
     public enum Phase: String, Sendable, Hashable, Codable {
         case created, starting, started, stopping, stopped, restarting, failed, destroyed
+        /// Saving memory and device state (`suspend`); `suspended` holds the snapshot.
+        case suspending, suspended
     }
 
     /// What ends the current stop: nothing more, a fresh launch, or destruction.
@@ -53,6 +55,11 @@ public struct MachineFSM: Sendable, Hashable, Codable {
         case exited(ExitStatus)
         case stopTimeout
         case restartDelayElapsed
+        /// Suspend a started machine (the agent refuses it first when the driver cannot).
+        case suspend
+        /// The driver saved the machine's state and the machine's process is gone.
+        case suspended(SnapshotInfo)
+        case suspendFailed(String)
     }
 
     public enum Report: Sendable, Hashable {
@@ -60,6 +67,8 @@ public struct MachineFSM: Sendable, Hashable, Codable {
         case exited(ExitEvent, restartCount: Int)
         case launchFailed(String)
         case destroyed
+        case suspended
+        case suspendFailed(String)
     }
 
     public enum Action: Sendable, Hashable {
@@ -73,6 +82,12 @@ public struct MachineFSM: Sendable, Hashable, Codable {
         case report(MachineState, Report?)
         /// The machine is gone: release its address and forget it.
         case forget
+        /// Ask the driver to suspend the running instance (answers `suspended`/`suspendFailed`).
+        case suspend
+        /// Start from a snapshot instead of a cold launch (answers `launched`/`launchFailed`).
+        case resume(SnapshotInfo)
+        /// Delete a snapshot that will not be resumed.
+        case discard(SnapshotInfo)
     }
 
     public struct Outcome: Sendable, Hashable {
@@ -84,11 +99,17 @@ public struct MachineFSM: Sendable, Hashable, Codable {
         static func accept(_ actions: [Action]) -> Outcome { Outcome(actions: actions, rejection: nil) }
     }
 
-    public private(set) var phase: Phase
-    public private(set) var restartCount: Int
-    public private(set) var stop: StopIntent?
+    public internal(set) var phase: Phase
+    public internal(set) var restartCount: Int
+    public internal(set) var stop: StopIntent?
     /// A stop asked for while the machine was still starting, applied once it runs.
-    public private(set) var pendingStop: StopIntent?
+    public internal(set) var pendingStop: StopIntent?
+    /// The saved state of a suspended machine (also while it is being resumed). Persisted with
+    /// the machine's record, so a suspended machine stays resumable across agent restarts.
+    public internal(set) var snapshot: SnapshotInfo?
+    /// An exit of the machine's process seen while suspending: expected when the suspend
+    /// succeeds, a crash when it fails.
+    public internal(set) var exitWhileSuspending: ExitStatus?
     public var policy: Policy
 
     public init(policy: Policy, phase: Phase = .created) {
@@ -110,6 +131,10 @@ public struct MachineFSM: Sendable, Hashable, Codable {
         switch (phase, input) {
         case (.destroyed, _):
             return .refuse("machine is destroyed")
+
+        // Suspend and resume live in MachineFSM+Suspend.swift.
+        case (.suspending, _), (.suspended, _), (_, .suspend), (_, .suspended), (_, .suspendFailed):
+            return handleSuspension(input)
 
         // MARK: user commands
         case (.created, .start), (.stopped, .start), (.failed, .start):
@@ -189,6 +214,7 @@ public struct MachineFSM: Sendable, Hashable, Codable {
         // MARK: runtime callbacks and timers
         case (.starting, .launched):
             phase = .started
+            snapshot = nil
             var actions: [Action] = [.report(.started, .started)]
             if let pending = pendingStop {
                 pendingStop = nil
@@ -196,11 +222,17 @@ public struct MachineFSM: Sendable, Hashable, Codable {
             }
             return .accept(actions)
         case (.starting, .launchFailed(let message)):
+            // A failed resume leaves a snapshot nobody can use: delete it.
+            let discard = dropSnapshot()
             let pending = pendingStop
             pendingStop = nil
-            if pending?.then == .destroy { return finishDestroy(cleanup: true) }
+            if pending?.then == .destroy {
+                var outcome = finishDestroy(cleanup: true)
+                outcome.actions = discard + outcome.actions
+                return outcome
+            }
             phase = .failed
-            return .accept([.cleanup, .report(.failed, .launchFailed(message))])
+            return .accept(discard + [.cleanup, .report(.failed, .launchFailed(message))])
 
         case (.started, .exited(let status)):
             return processExited(status)
@@ -218,27 +250,27 @@ public struct MachineFSM: Sendable, Hashable, Codable {
         }
     }
 
-    private mutating func beginLaunch() -> Outcome {
+    mutating func beginLaunch() -> Outcome {
         phase = .starting
         stop = nil
         pendingStop = nil
         return .accept([.report(.starting, nil), .launch])
     }
 
-    private mutating func beginStop(_ intent: StopIntent) -> Outcome {
+    mutating func beginStop(_ intent: StopIntent) -> Outcome {
         phase = .stopping
         stop = intent
         return .accept([.report(.stopping, nil), .signal(intent.signal), .armStopTimer(intent.timeout)])
     }
 
-    private mutating func finishDestroy(cleanup: Bool) -> Outcome {
+    mutating func finishDestroy(cleanup: Bool) -> Outcome {
         phase = .destroyed
         stop = nil
         pendingStop = nil
         return .accept((cleanup ? [.cleanup] : []) + [.report(.destroyed, .destroyed), .forget])
     }
 
-    private mutating func processExited(_ status: ExitStatus) -> Outcome {
+    mutating func processExited(_ status: ExitStatus) -> Outcome {
         let restarting = shouldRestart(after: status)
         let exitEvent = Self.exitEvent(status, requestedStop: false, restarting: restarting)
         if restarting {

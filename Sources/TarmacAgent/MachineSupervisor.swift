@@ -59,8 +59,8 @@ final class MachineSupervisor: Sendable {
         await withDiscardingTaskGroup { group in
             if adopt { await loop.adopt(group: &group) }
             for await message in inputs {
-                guard let input = message.input ?? message.command.flatMap({ loop.input(for: $0) }) else {
-                    message.reply?.resume(returning: .failure(AgentError(.unsupported, "this runtime cannot suspend machines")))
+                guard let input = message.input ?? message.command.map({ loop.input(for: $0) }) else {
+                    message.reply?.resume(returning: .failure(AgentError(.internalError, "empty supervisor message")))
                     continue
                 }
                 if let generation = message.generation, generation != loop.generation(for: input) { continue }
@@ -112,7 +112,7 @@ final class MachineSupervisor: Sendable {
 
         /// A command with the machine's configured stop signal and timeout filled in where the
         /// caller gave none (a zero timeout, as fly-go sends, means "use the configured one").
-        func input(for command: AgentCommand) -> MachineFSM.Input? {
+        func input(for command: AgentCommand) -> MachineFSM.Input {
             let config = record.spec.config
             func stop(_ signal: MachineSignal?, _ timeout: GoDuration?) -> (Int32, Duration) {
                 let chosen = timeout.flatMap { $0.nanoseconds > 0 ? $0 : nil } ?? config.stopTimeout
@@ -128,8 +128,7 @@ final class MachineSupervisor: Sendable {
                 return .restart(signal: number, timeout: duration)
             case .signal(let signal): return .signal(signal.number)
             case .destroy(let force): return .destroy(force: force)
-            case .suspend: return nil
-
+            case .suspend: return .suspend
             }
         }
 
@@ -159,13 +158,22 @@ final class MachineSupervisor: Sendable {
                     _ = await process(.exited(Self.vanished()), group: &group)
                 }
             case .starting:
-                // The previous agent died mid-launch: clear any partial runtime state and launch again.
+                // The previous agent died mid-launch: clear any partial runtime state and launch
+                // (or resume) again.
                 await cleanupRuntime()
-                let follow = await launch(group: &group)
+                let follow: MachineFSM.Input
+                if let snapshot = record.fsm.snapshot {
+                    follow = await resume(from: snapshot, group: &group)
+                } else {
+                    follow = await launch(group: &group)
+                }
                 _ = await process(follow, group: &group)
             case .restarting:
                 armRestartTimer(.milliseconds(100), group: &group)
-            case .created, .stopped, .failed, .destroyed:
+            case .suspending:
+                await adoptSuspending(group: &group)
+            case .created, .stopped, .failed, .suspended, .destroyed:
+                // A suspended machine stays suspended: its snapshot is in the record.
                 break
             }
         }
@@ -176,8 +184,8 @@ final class MachineSupervisor: Sendable {
 
         /// Feeds one input to the FSM and performs the resulting actions (and any follow-up
         /// inputs those produce). Returns the FSM's rejection, if any. The caller waiting in
-        /// `reply` is answered as soon as the accepted change is durable — before a launch, so
-        /// a create or start returns without waiting for the machine to boot.
+        /// `reply` is answered as soon as the accepted change is durable — before a launch,
+        /// resume or suspend, so a create, start or suspend returns without waiting for it.
         mutating func process(
             _ input: MachineFSM.Input, reply: inout CheckedContinuation<Result<AgentMachineStatus, AgentError>, Never>?,
             group: inout DiscardingTaskGroup
@@ -191,7 +199,7 @@ final class MachineSupervisor: Sendable {
                 if first { rejection = outcome.rejection; first = false }
                 let forget = outcome.actions.contains(.forget)
                 for action in outcome.actions {
-                    if action == .launch, let waiting = reply {
+                    if action.isLongRunning, let waiting = reply {
                         waiting.resume(returning: .success(record.status))
                         reply = nil
                     }
@@ -240,6 +248,13 @@ final class MachineSupervisor: Sendable {
             case .forget:
                 environment.addresses.release(record.privateIP)
                 forgotten = true
+                return nil
+            case .suspend:
+                return await suspend()
+            case .resume(let snapshot):
+                return await resume(from: snapshot, group: &group)
+            case .discard(let snapshot):
+                await environment.driver.discard(snapshot)
                 return nil
             }
         }

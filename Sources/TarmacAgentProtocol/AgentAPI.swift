@@ -14,6 +14,9 @@ public protocol AgentAPI: Sendable {
     func apply(_ spec: AgentMachineSpec, launch: Bool) async throws -> AgentMachineStatus
     /// Runs a lifecycle command on a known machine.
     func command(_ machineID: String, _ command: AgentCommand) async throws -> AgentMachineStatus
+    /// Runs a command inside a started machine and returns once it has ended (or was killed
+    /// at its timeout). Refused with `invalidState` when the machine is not started.
+    func exec(_ machineID: String, _ request: AgentExecRequest) async throws -> AgentExecResult
     /// Every machine the agent knows, for reconciliation.
     func machines() async throws -> [AgentMachineStatus]
     /// State updates with a sequence number above `after`, long-polling up to `timeout`.

@@ -54,6 +54,14 @@ extension APIRequest {
         try APIRequest(.post, machine(app, id, "signal")).withJSONBody(SignalRequest(signal: signal)).withLeaseNonce(nonce)
     }
 
+    /// `POST …/exec` → ``MachineExecResponse``. The request's deadline outlives the
+    /// command's timeout (default 30 s), so the server's answer arrives first.
+    public static func execMachine(app: String, id: String, _ request: MachineExecRequest) throws(ClientError) -> APIRequest {
+        var built = try APIRequest(.post, machine(app, id, "exec")).withJSONBody(request)
+        built.timeout = .seconds((request.timeout ?? 30) + 30)
+        return built
+    }
+
     /// `POST …/cordon`.
     public static func cordonMachine(app: String, id: String, nonce: String? = nil) -> APIRequest {
         APIRequest(.post, machine(app, id, "cordon")).withLeaseNonce(nonce)

@@ -24,6 +24,13 @@ extension TarmacClient {
         _ = try await send(.signalMachine(app: app, id: id, signal: signal, nonce: nonce))
     }
 
+    /// Runs `command` (argv) inside a started machine and returns its exit status and output.
+    /// `stdin` is written to the command's standard input; `timeout` (seconds, 1–3600,
+    /// server default 30) kills the command when it runs longer.
+    public func execMachine(app: String, id: String, command: [String], stdin: String? = nil, timeout: Int? = nil) async throws -> MachineExecResponse {
+        try await send(.execMachine(app: app, id: id, MachineExecRequest(command: command, stdin: stdin, timeout: timeout)), as: MachineExecResponse.self)
+    }
+
     /// Takes the machine out of proxy routing.
     public func cordonMachine(app: String, id: String, nonce: String? = nil) async throws {
         _ = try await send(.cordonMachine(app: app, id: id, nonce: nonce))

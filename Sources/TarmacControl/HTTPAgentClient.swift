@@ -37,6 +37,12 @@ public struct HTTPAgentClient: AgentAPI {
         try await call(.POST, "/agent/v1/machines/\(machineID)/command", body: command)
     }
 
+    /// The deadline outlives the command's own timeout, so the agent's answer (even for a
+    /// command killed at its timeout) arrives before the client gives up.
+    public func exec(_ machineID: String, _ request: AgentExecRequest) async throws -> AgentExecResult {
+        try await call(.POST, "/agent/v1/machines/\(machineID)/exec", body: request, deadline: .seconds(max(1, request.timeoutSeconds) + 30))
+    }
+
     public func machines() async throws -> [AgentMachineStatus] {
         try await call(.GET, "/agent/v1/machines")
     }

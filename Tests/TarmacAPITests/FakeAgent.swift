@@ -14,6 +14,10 @@ final class FakeAgent: AgentAPI {
         var applyError: AgentError?
         /// Errors for commands by name (`start`, `stop`, `suspend`, `destroy` …).
         var commandErrors: [String: AgentError] = [:]
+        var execs: [(machineID: String, request: AgentExecRequest)] = []
+        /// What exec answers: a result, or an error.
+        var execAnswer: Result<AgentExecResult, AgentError> = .success(
+            AgentExecResult(exitCode: 0, exitSignal: 0, stdout: "", stderr: "", timedOut: false))
     }
 
     static let digestV1 = "sha256:" + String(repeating: "a1", count: 32)
@@ -28,6 +32,9 @@ final class FakeAgent: AgentAPI {
 
     var applies: [(spec: AgentMachineSpec, launch: Bool)] { state.withLock { $0.applies } }
     var commands: [(machineID: String, command: AgentCommand)] { state.withLock { $0.commands } }
+    var execs: [(machineID: String, request: AgentExecRequest)] { state.withLock { $0.execs } }
+
+    func answerExec(_ answer: Result<AgentExecResult, AgentError>) { state.withLock { $0.execAnswer = answer } }
 
     func failApply(with error: AgentError?) { state.withLock { $0.applyError = error } }
     func fail(_ command: String, with error: AgentError?) { state.withLock { $0.commandErrors[command] = error } }
@@ -73,6 +80,14 @@ final class FakeAgent: AgentAPI {
             return AgentMachineStatus(
                 machineID: machineID, instanceID: spec.instanceID, state: .started, privateIP: Self.privateIP,
                 restartCount: 0, runtime: "container")
+        }
+    }
+
+    func exec(_ machineID: String, _ request: AgentExecRequest) async throws -> AgentExecResult {
+        try state.withLock { state in
+            state.execs.append((machineID, request))
+            guard state.specs[machineID] != nil else { throw AgentError(.notFound, "machine not found") }
+            return try state.execAnswer.get()
         }
     }
 

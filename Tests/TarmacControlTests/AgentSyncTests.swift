@@ -37,6 +37,10 @@ final class ScriptedAgent: AgentAPI {
         return AgentMachineStatus(machineID: machineID, instanceID: "", state: .destroyed, privateIP: "", restartCount: 0, runtime: "container")
     }
 
+    func exec(_ machineID: String, _ request: AgentExecRequest) async throws -> AgentExecResult {
+        throw AgentError(.unsupported, "scripted agent does not exec")
+    }
+
     func machines() async throws -> [AgentMachineStatus] { state.withLock { $0.known } }
 
     func updates(after: Int64, timeout: Duration) async throws -> [AgentUpdate] {

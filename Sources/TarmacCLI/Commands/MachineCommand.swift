@@ -15,6 +15,7 @@ struct MachineCommand: AsyncParsableCommand {
             MachineRestartCommand.self,
             MachineSuspendCommand.self,
             MachineSignalCommand.self,
+            MachineExecCommand.self,
             MachineDestroyCommand.self,
             MachineWaitCommand.self,
             MachineCordonCommand.self,

@@ -47,57 +47,14 @@ enum ArgumentParsing {
         return signal
     }
 
-    /// Splits a command line the way a POSIX shell does for words: whitespace separates,
-    /// single quotes are literal, double quotes allow `\"`, `\\`, `\$` and `` \` `` escapes,
-    /// and a backslash outside quotes escapes the next character.
+    /// Splits a command line the way a POSIX shell does for words (see ``ShellWords`` for
+    /// the rules the API's exec `cmd` shares).
     static func shellWords(_ text: String, flag: String) throws -> [String] {
-        var words: [String] = []
-        var current = ""
-        var inWord = false
-        var iterator = Array(text).makeIterator()
-        while let char = iterator.next() {
-            switch char {
-            case "'":
-                inWord = true
-                var closed = false
-                while let next = iterator.next() {
-                    if next == "'" { closed = true; break }
-                    current.append(next)
-                }
-                guard closed else { throw ValidationError("invalid \(flag) \"\(text)\": unterminated single quote") }
-            case "\"":
-                inWord = true
-                var closed = false
-                while let next = iterator.next() {
-                    if next == "\"" { closed = true; break }
-                    if next == "\\" {
-                        guard let escaped = iterator.next() else { break }
-                        if !"\"\\$`".contains(escaped) { current.append("\\") }
-                        current.append(escaped)
-                    } else {
-                        current.append(next)
-                    }
-                }
-                guard closed else { throw ValidationError("invalid \(flag) \"\(text)\": unterminated double quote") }
-            case "\\":
-                guard let escaped = iterator.next() else {
-                    throw ValidationError("invalid \(flag) \"\(text)\": trailing backslash")
-                }
-                inWord = true
-                current.append(escaped)
-            case _ where char.isWhitespace:
-                if inWord {
-                    words.append(current)
-                    current = ""
-                    inWord = false
-                }
-            default:
-                inWord = true
-                current.append(char)
-            }
+        do {
+            return try ShellWords.split(text)
+        } catch {
+            throw ValidationError("invalid \(flag) \"\(text)\": \(error)")
         }
-        if inWord { words.append(current) }
-        return words
     }
 
     /// Validates a restart policy flag.
