@@ -54,8 +54,10 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], resources: [.copy("openapi.json")], swiftSettings: swiftSettings),
+        // System decompressors (ISA-L gzip, libzstd) for layers, streamed in-process.
+        .systemLibrary(name: "CTarmacCompression"),
         .target(name: "TarmacImage", dependencies: [
-            "TarmacModel", "TarmacSystem",
+            "TarmacModel", "TarmacSystem", "CTarmacCompression",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
