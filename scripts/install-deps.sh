@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(runc tini busybox-static iproute2 iptables e2fsprogs procps curl ca-certificates
-  libisal-dev libzstd-dev)  # in-process layer decompression (TarmacImage, CTarmacCompression)
+  libisal-dev libzstd-dev)  # in-process layer decompression (TarmacImage, CTarmacImage)
 # Extra packages for benchmarks and tests: pass --with-test-tools.
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   packages+=(wrk python3 docker-registry apache2-utils skopeo zstd)

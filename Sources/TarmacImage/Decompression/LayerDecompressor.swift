@@ -1,4 +1,4 @@
-import CTarmacCompression
+import CTarmacImage
 
 /// Decompresses a gzip or zstd layer in-process, fed in pieces of any size as they arrive
 /// (from the network or a file): gzip through ISA-L's igzip, zstd through libzstd. Several

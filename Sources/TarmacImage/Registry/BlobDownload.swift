@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CTarmacImage
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -18,8 +19,8 @@ import Glibc
 ///
 /// For a layer (`compression` set) the bytes are also decompressed in-process as they arrive
 /// and the uncompressed stream hashed, so the layer's diff id is known when the download ends
-/// without a second pass over the file. Bytes are written without `fsync`; the file is synced
-/// once, before it is moved.
+/// without a second pass over the file. Bytes are written without `fsync` (writeback is started
+/// early); the file is synced once, before it is moved.
 struct BlobDownload {
     struct Downloaded: Sendable {
         var blob: StagedBlob
@@ -128,6 +129,10 @@ struct BlobDownload {
         // batches of up to 1 MiB (one write per network chunk costs more than the copy).
         var pending = Data()
         pending.reserveCapacity(1 << 20)
+        // Writeback of what is written starts every 8 MiB (`sync_file_range`, which does not
+        // wait), so the one `fsync` at the end finds little left to write.
+        var written = hashes.blob.size
+        var writebackFrom = written
         func flush() throws {
             guard !pending.isEmpty else { return }
             do {
@@ -135,7 +140,12 @@ struct BlobDownload {
             } catch {
                 throw ImageError(.io, "cannot write \(partial.path); is the disk full?", cause: error)
             }
+            written += Int64(pending.count)
             pending.removeAll(keepingCapacity: true)
+            if written - writebackFrom >= 8 << 20 {
+                _ = tarmac_start_writeback(handle.fileDescriptor, writebackFrom, written - writebackFrom)
+                writebackFrom = written
+            }
         }
         do {
             for try await buffer in response.body {
