@@ -54,8 +54,10 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], resources: [.copy("openapi.json")], swiftSettings: swiftSettings),
+        // C libraries for TarmacImage: ISA-L gzip and libzstd (layers decompressed in-process).
+        .systemLibrary(name: "CTarmacImage"),
         .target(name: "TarmacImage", dependencies: [
-            "TarmacModel", "TarmacSystem",
+            "TarmacModel", "TarmacSystem", "CTarmacImage",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -3,6 +3,11 @@
 # image (>= 100 MB: /usr/lib/python3.11, /usr/share/doc and 40 MB of random data, gzip
 # layers) from a local docker-registry, each into an empty store. Prints the median of ROUNDS
 # runs for each and the ratio tarmac/skopeo (target: <= 1).
+#
+# Then, as root, the time to turn the pulled image into a runnable root file system (median of
+# ROUNDS, each on a freshly pulled store): `tarmac image unpack` of all layers into the layer
+# cache (what a machine's first start does), the overlayfs mount of those layers with a fresh
+# upper dir (what every start does), and `tarmac image unpack` again with the layers cached.
 # Needs docker-registry and skopeo (scripts/install-deps.sh --with-test-tools).
 #
 #   bench/pull.sh
@@ -82,3 +87,31 @@ done
 t=$(printf '%s\n' "${tarmac_times[@]}" | median)
 s=$(printf '%s\n' "${skopeo_times[@]}" | median)
 printf 'pull into an empty store, median of %d: tarmac %.3fs  skopeo %.3fs  ratio %.2f\n' "$ROUNDS" "$t" "$s" "$(python3 -c "print($t / $s)")"
+
+[[ $(id -u) -eq 0 ]] || { echo "root file system times: skipped (needs root)"; exit 0; }
+unpack_times=(); mount_times=(); cached_times=()
+mounted=""
+cleanup_mount() { [[ -n $mounted ]] && umount "$mounted" 2>/dev/null; mounted=""; }
+trap 'cleanup_mount; cleanup' EXIT
+for round in $(seq "$ROUNDS"); do
+  rm -rf "$work/t" "$work/m"
+  "$tarmac" image pull "$ref" --data-dir "$work/t" >/dev/null 2>&1
+  sync; start=$(seconds)
+  lower=$("$tarmac" image unpack "$ref" --data-dir "$work/t" 2>/dev/null | tac | paste -sd: -)
+  end=$(seconds); unpack_times+=("$(python3 -c "print($end - $start)")")
+  mkdir -p "$work/m/upper" "$work/m/work" "$work/m/rootfs"
+  start=$(seconds)
+  mount -t overlay overlay -o "lowerdir=$lower,upperdir=$work/m/upper,workdir=$work/m/work" "$work/m/rootfs"
+  end=$(seconds); mount_times+=("$(python3 -c "print($end - $start)")")
+  mounted="$work/m/rootfs"
+  [[ -d "$work/m/rootfs/random" && -d "$work/m/rootfs/python3.11" ]] || { echo "overlay rootfs is missing files" >&2; exit 1; }
+  cleanup_mount
+  start=$(seconds)
+  "$tarmac" image unpack "$ref" --data-dir "$work/t" >/dev/null 2>&1
+  end=$(seconds); cached_times+=("$(python3 -c "print($end - $start)")")
+done
+u=$(printf '%s\n' "${unpack_times[@]}" | median)
+m=$(printf '%s\n' "${mount_times[@]}" | median)
+c=$(printf '%s\n' "${cached_times[@]}" | median)
+printf 'pulled image -> root file system, median of %d: unpack all layers %.3fs  overlay mount %.3fs  (layers cached: unpack %.3fs)\n' "$ROUNDS" "$u" "$m" "$c"
+printf 'pull + unpack + mount (first start of a new image, before the runtime): %.3fs\n' "$(python3 -c "print($t + $u + $m)")"

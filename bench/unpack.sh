@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Unpack speed: Tarmac's Swift tar extractor (Sources/TarmacImage/Unpack, built -O) vs GNU
-# tar on the same ~50 MB layer (/usr/lib/python3.11 by default: thousands of small files,
+# Unpack speed: Tarmac's Swift tar extractor (Sources/TarmacImage/Unpack, built -O; gzip
+# decompressed in-process with ISA-L as Tarmac does) vs GNU tar on the same ~50 MB layer (/usr/lib/python3.11 by default: thousands of small files,
 # symlinks, directories). Prints the median of ROUNDS runs for each, uncompressed and gzip.
 # Needs root (ownership, like real layer unpacking).
 #
@@ -21,6 +21,8 @@ import Foundation
 import Logging
 
 let root = CommandLine.arguments[1]
+// "gzip": stdin is gzip, decompressed in-process as Tarmac does (ISA-L).
+let decompressor = try LayerDecompressor.make(for: CommandLine.arguments.count > 2 ? .gzip : .uncompressed, label: "bench layer")
 let logger = Logger(label: "bench.unpack")
 let count = try LayerExtractor.with(root: root, label: "bench layer", logger: logger) { extractor in
     let size = 1 << 20
@@ -30,8 +32,14 @@ let count = try LayerExtractor.with(root: root, label: "bench layer", logger: lo
         let n = read(0, buffer.baseAddress, size)
         if n < 0 { throw ImageError(.io, "read failed") }
         if n == 0 { break }
-        try extractor.consume(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+        if let decompressor {
+            try decompressor.decompress(chunk) { try extractor.consume($0) }
+        } else {
+            try extractor.consume(chunk)
+        }
     }
+    try decompressor?.finish()
     try extractor.finish()
     return extractor.entryCount
 }
@@ -49,8 +57,11 @@ sources=(
     Sources/TarmacImage/Unpack/LayerExtractor.swift
     Sources/TarmacImage/Unpack/LayerExtractor+Paths.swift
     Sources/TarmacImage/Unpack/LayerExtractor+Metadata.swift
+    Sources/TarmacImage/Decompression/LayerDecompressor.swift
 )
-swiftc -O -module-name UnpackBench -I .build/release/Modules "${sources[@]}" "$work/main.swift" \
+printf 'enum LayerCompression { case uncompressed, gzip, zstd }\n' > "$work/compression.swift"
+swiftc -O -module-name UnpackBench -I .build/release/Modules -I Sources/CTarmacImage \
+    "${sources[@]}" "$work/compression.swift" "$work/main.swift" \
     .build/release/Logging.build/*.o -o "$work/unpack"
 
 tar --format=posix --numeric-owner -C "$(dirname "$LAYER_SOURCE")" -cf "$work/layer.tar" "$(basename "$LAYER_SOURCE")"
@@ -77,7 +88,7 @@ run() { # name command...: prints the median wall time of ROUNDS fresh extractio
 gnu_tar=(tar --extract --numeric-owner --same-owner --same-permissions --xattrs -C "$work/out")
 tarmac_plain=$(run tarmac sh -c "'$work/unpack' '$work/out' < '$work/layer.tar'")
 gnu_plain=$(run gnu "${gnu_tar[@]}" -f "$work/layer.tar")
-tarmac_gzip=$(run tarmac sh -c "gzip -dc '$work/layer.tar.gz' | '$work/unpack' '$work/out'")
+tarmac_gzip=$(run tarmac sh -c "'$work/unpack' '$work/out' gzip < '$work/layer.tar.gz'")
 gnu_gzip=$(run gnu "${gnu_tar[@]}" --gzip -f "$work/layer.tar.gz")
 
 # Same tree either way (modes, owners, link targets, contents).

@@ -39,14 +39,12 @@ public final class Agent: AgentAPI, Service {
     private let launches: AsyncStream<Launch>
     private let launchContinuation: AsyncStream<Launch>.Continuation
     private let identity: String
-    private let registry: RegistryClient?
     private let logger: Logger
 
     /// `registry` pulls images that are not in the local store yet; without it only local
     /// images can be used.
     public init(configuration: Configuration, driver: any RuntimeDriver, images: ImageStore, registry: RegistryClient? = nil, logger: Logger) throws {
         self.configuration = configuration
-        self.registry = registry
         self.logger = logger
         let root = configuration.dataDirectory
         for directory in [root, root + "/machines", root + "/logs"] {
@@ -58,7 +56,8 @@ public final class Agent: AgentAPI, Service {
         environment = AgentEnvironment(
             driver: driver, store: store, images: images, feed: UpdateFeed(latest: try store.lastSequence()),
             addresses: AddressPool(subnet: configuration.subnet, bridge: configuration.bridge, inUse: records.map(\.privateIP)),
-            machinesDirectory: root + "/machines", logsDirectory: root + "/logs", logger: logger)
+            machinesDirectory: root + "/machines", logsDirectory: root + "/logs", logger: logger,
+            puller: registry.map { ImagePuller(images: images, registry: $0) })
         (launches, launchContinuation) = AsyncStream.makeStream(of: Launch.self)
         for record in records { spawn(record, adopt: true) }
     }
@@ -103,12 +102,13 @@ public final class Agent: AgentAPI, Service {
         AgentInfo(hostID: identity, region: configuration.region, runtime: environment.driver.name, runtimeReason: configuration.runtimeReason)
     }
 
-    /// Resolves against the local store first (as Docker does); a reference that is not
-    /// there is pulled from its registry.
+    /// Resolves against the local store first (as Docker does); for a reference that is not
+    /// there only the registry's manifest is fetched: the layers are pulled when the machine
+    /// launches, with progress in its events (`AgentEnvironment+Pull.swift`).
     public func resolveImage(_ reference: String) async throws -> ImageRef {
         do {
-            guard let registry else { return try environment.images.resolve(reference).imageRef() }
-            return try await environment.images.resolveOrPull(reference, using: registry).imageRef()
+            guard let puller = environment.puller else { return try environment.images.resolve(reference).imageRef() }
+            return try await puller.resolve(reference)
         } catch let error as ImageError {
             throw AgentError(error.code == .notFound ? .imageNotFound : .invalidArgument, error.description)
         }
@@ -120,7 +120,7 @@ public final class Agent: AgentAPI, Service {
             let timeout = spec.config.stopTimeout.nanoseconds > 0 ? spec.config.stopTimeout : MachineConfig.defaultStopTimeout
             return try await supervisor.send(.replace(launch: launch, signal: signal, timeout: timeout.duration), spec: spec).get()
         }
-        _ = try await resolveImage(spec.imageRef.digest)
+        try environment.checkImage(spec.imageRef)
         let record = AgentMachineRecord(
             spec: spec, fsm: MachineFSM(policy: AgentEnvironment.policy(for: spec.config)), state: .created, handle: nil,
             privateIP: try environment.addresses.allocate(), runtime: environment.driver.name)

@@ -15,6 +15,9 @@ struct AgentEnvironment: Sendable {
     let machinesDirectory: String
     let logsDirectory: String
     let logger: Logger
+    /// Pulls images that are not in the store (see `AgentEnvironment+Pull.swift`); nil
+    /// when the agent has no registry client.
+    var puller: ImagePuller? = nil
 
     static func policy(for config: MachineConfig) -> MachineFSM.Policy {
         MachineFSM.Policy(restart: config.restartPolicy, maxRetries: config.maxRetries, autoDestroy: config.autoDestroy ?? false)
@@ -25,12 +28,7 @@ struct AgentEnvironment: Sendable {
     /// cmd); `init.cmd` replaces the cmd; machine env overrides image env.
     func runtimeSpec(for record: AgentMachineRecord) async throws -> RuntimeSpec {
         let spec = record.spec
-        let image: ImageRecord
-        do {
-            image = try images.resolve(spec.imageRef.digest)
-        } catch {
-            throw AgentError(.imageNotFound, "image \(spec.config.image ?? spec.imageRef.digest) (\(spec.imageRef.digest)) is no longer in this host's image store: import it again")
-        }
+        let image = try await launchImage(for: record)
         let process = try Self.process(config: spec.config, image: image.config, machine: spec, privateIP: record.privateIP)
         let directory = machinesDirectory + "/" + spec.machineID
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

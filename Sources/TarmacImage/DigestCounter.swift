@@ -11,5 +11,10 @@ struct DigestCounter {
         size += Int64(data.count)
     }
 
+    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        hasher.update(bufferPointer: bytes)
+        size += Int64(bytes.count)
+    }
+
     func finalize() -> String { "sha256:" + Digests.hex(hasher.finalize()) }
 }

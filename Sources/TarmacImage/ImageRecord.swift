@@ -18,6 +18,9 @@ public struct ImageRecord: Sendable, Hashable, Codable {
     public var size: Int64
     /// When this reference was first recorded with this digest.
     public var created: Date
+    /// Digest of the image index `digest` was chosen from (multi-platform images pulled from
+    /// a registry), so `NAME@<index digest>` names this image too. Absent in older stores.
+    public var indexDigest: String?
 
     public struct Layer: Sendable, Hashable, Codable {
         /// Digest of the layer blob as stored (compressed or not).
@@ -38,7 +41,7 @@ public struct ImageRecord: Sendable, Hashable, Codable {
 
     public init(
         reference: String, digest: String, mediaType: String, configDigest: String, layers: [Layer],
-        config: ImageConfig, size: Int64, created: Date
+        config: ImageConfig, size: Int64, created: Date, indexDigest: String? = nil
     ) {
         self.reference = reference
         self.digest = digest
@@ -48,6 +51,7 @@ public struct ImageRecord: Sendable, Hashable, Codable {
         self.config = config
         self.size = size
         self.created = created
+        self.indexDigest = indexDigest
     }
 
     /// The parsed form of `reference`.

@@ -6,7 +6,7 @@ extension ImageStore {
     /// from a layout) and commits it; `action` names what happened in the log.
     func commitImage(
         _ staged: [StagedBlob], reference: String, manifest: StagedBlob, mediaType: String, config: StagedBlob,
-        layers: [ImageRecord.Layer], configuration: OCIImageConfiguration, action: String
+        layers: [ImageRecord.Layer], configuration: OCIImageConfiguration, indexDigest: String? = nil, action: String
     ) async throws -> ImageRecord {
         let record = ImageRecord(
             reference: reference,
@@ -16,7 +16,8 @@ extension ImageStore {
             layers: layers,
             config: configuration.config?.imageConfig ?? ImageConfig(),
             size: staged.reduce(0) { $0 + $1.size },
-            created: Self.now()
+            created: Self.now(),
+            indexDigest: indexDigest
         )
         let stored = try await commit(staged, record: record)
         logger.info("image store: image committed", metadata: ["action": "\(action)", "image": "\(stored.reference)", "digest": "\(stored.digest)"])

@@ -50,8 +50,8 @@ extension ImageStore {
             let blob = try await Blocking.run { try BlobWriter.copy(source, verifying: descriptor, in: staging) }
             staged.append(blob)
             let compression = compressions[position]
-            if compression.decompressor != nil { progress?("verifying \(label)") }
-            let diffID = try await LayerDiffID.compute(blob, compression: compression, scratch: staging)
+            if compression != .uncompressed { progress?("verifying \(label)") }
+            let diffID = try await LayerDiffID.compute(blob, compression: compression)
             guard diffID == expectedDiffID else {
                 throw ImageError(.corrupt, "layer \(descriptor.digest) unpacks to \(diffID) but the image config expects diff id \(expectedDiffID); the image is corrupt, export it again")
             }

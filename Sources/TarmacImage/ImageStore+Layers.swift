@@ -45,7 +45,7 @@ extension ImageStore {
         let entries = try await Blocking.run {
             let label = "layer \(layer.digest)" + (geteuid() == 0 ? "" : " (unpacking layers needs root)")
             let entries = try LayerExtractor.with(root: tree.path, label: label, logger: store.logger) { extractor in
-                try LayerStream.read(blob, compression: compression, scratch: staging, label: label) { chunk in
+                try LayerStream.read(blob, compression: compression, label: label) { chunk in
                     try extractor.consume(chunk)
                 }
                 try extractor.finish()

@@ -53,7 +53,7 @@ extension ImageStore {
         let wanted = try parseReference(trimmed)
         if let digest = wanted.digest {
             return records.filter { record in
-                guard record.digest == digest, let stored = record.parsedReference else { return false }
+                guard record.digest == digest || record.indexDigest == digest, let stored = record.parsedReference else { return false }
                 return stored.repository == wanted.repository && (wanted.tag == nil || stored.tag == wanted.tag)
             }
         }
@@ -144,6 +144,10 @@ extension ImageStore {
                 guard !FileSystem.isMentionedInMounts(url.path) else { continue }
                 try deleteLayerDirectory(url)
                 deleted += 1
+            }
+            // Pull lock files matter only while a pull holds them.
+            for name in (try? files.contentsOfDirectory(atPath: locksDirectory.path)) ?? [] {
+                PullLock.removeIfIdle(locksDirectory.appendingPathComponent(name))
             }
             let dayAgo = Date().addingTimeInterval(-86_400)
             for name in (try? files.contentsOfDirectory(atPath: temporaryDirectory.path)) ?? [] {

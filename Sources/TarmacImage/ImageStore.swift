@@ -10,7 +10,8 @@ import TarmacModel
 ///     refs.json               normalised name → ``ImageRecord``; replaced atomically
 ///     lock                    `flock`ed around every change to refs, blobs and layers
 ///     layers/<diff-id hex>/   unpacked layers (overlayfs lower dirs), renamed in when complete
-///     tmp/                    staging for imports and unpacks
+///     tmp/                    staging for imports, pulls and unpacks
+///     locks/<digest hex>      `flock`ed by a pull of that image, across processes
 ///
 /// The store is a value with no in-memory state: every call reads the disk, so several
 /// processes can use one store at once.
@@ -28,6 +29,7 @@ public struct ImageStore: Sendable {
     var temporaryDirectory: URL { root.appendingPathComponent("tmp", isDirectory: true) }
     var refsURL: URL { root.appendingPathComponent("refs.json") }
     var lockURL: URL { root.appendingPathComponent("lock") }
+    var locksDirectory: URL { root.appendingPathComponent("locks", isDirectory: true) }
 
     func blobURL(_ digest: String) throws -> URL {
         blobsDirectory.appendingPathComponent(try Digests.hexPart(of: digest))

@@ -96,49 +96,6 @@ struct RegistryPullPushTests {
         }
     }
 
-    @Test func indexWithTwoPlatformsPullsAmd64() async throws {
-        try await Scratch.with { scratch in
-            try await RegistryServer.with(in: scratch) { registry in
-                let layout = try OCILayoutBuilder(scratch.appendingPathComponent("layout"))
-                var manifests: [OCIDescriptor] = []
-                var layerDescriptors: [OCIDescriptor] = []
-                for architecture in ["arm64", "amd64"] {
-                    let tree = try Tree(scratch.appendingPathComponent("tree-\(architecture)"))
-                    try tree.file("arch", architecture + "\n")
-                    let tar = scratch.appendingPathComponent("\(architecture).tar")
-                    try await makeTar(of: tree.root, to: tar)
-                    let layer = try await layout.layer(tar: tar, gzip: true)
-                    layerDescriptors.append(layer.0)
-                    let manifest = try layout.image(layers: [layer], architecture: architecture)
-                    manifests.append(OCILayoutBuilder.platform(manifest, architecture: architecture))
-                }
-                let index = try layout.index(manifests)
-                let client = RegistryFixtures.client()
-                let endpoint = client.endpoint(registry.host)
-                // Upload every blob, then the manifests by digest and the index under the tag.
-                for name in try FileManager.default.contentsOfDirectory(atPath: layout.blobs.path) {
-                    let digest = "sha256:" + name
-                    let data = try Data(contentsOf: layout.blobs.appendingPathComponent(name))
-                    if manifests.contains(where: { $0.digest == digest }) || digest == index.digest { continue }
-                    let location = try #require(try await client.startUpload(endpoint, path: "multi", mount: nil))
-                    let file = layout.blobs.appendingPathComponent(name)
-                    try await client.upload(file, digest: digest, size: Int64(data.count), to: location, endpoint: endpoint, path: "multi") { _ in }
-                }
-                for manifest in manifests {
-                    let data = try Data(contentsOf: layout.blobURL(manifest))
-                    try await client.putManifest(endpoint, path: "multi", reference: manifest.digest, data: data, mediaType: MediaType.ociManifest)
-                }
-                try await client.putManifest(endpoint, path: "multi", reference: "v1", data: try Data(contentsOf: layout.blobURL(index)), mediaType: MediaType.ociIndex)
-
-                let store = Scratch.store(in: scratch)
-                let pulled = try await store.pull("\(registry.host)/multi:v1", using: client)
-                #expect(pulled.digest == manifests[1].digest)
-                #expect(pulled.layers.map(\.digest) == [layerDescriptors[1].digest])
-                try expectConsistent(store)
-            }
-        }
-    }
-
     @Test func missingTagSaysSo() async throws {
         try await Scratch.with { scratch in
             try await RegistryServer.with(in: scratch) { registry in

@@ -70,38 +70,4 @@ struct RegistryUnitTests {
             Issue.record("unexpected \(error)")
         }
     }
-
-    /// The follower decompresses a file while it is being written and gets the diff id.
-    @Test func diffIDFollowerTracksAGrowingFile() async throws {
-        try await Scratch.with { scratch in
-            let tree = try Tree.sample(at: scratch.appendingPathComponent("tree"))
-            let tar = scratch.appendingPathComponent("layer.tar")
-            try await makeTar(of: tree.root, to: tar)
-            let expected = Digests.sha256(try Data(contentsOf: tar))
-            let compressed = try Data(contentsOf: try await gzip(tar))
-            let growing = scratch.appendingPathComponent("growing")
-            FileManager.default.createFile(atPath: growing.path, contents: nil)
-            let follower = DiffIDFollower()
-            async let result = follower.run(file: growing, total: Int64(compressed.count), decompressor: ("gzip", ["-dc"]))
-            let handle = try FileHandle(forWritingTo: growing)
-            var offset = 0
-            while offset < compressed.count {
-                let end = min(offset + 700, compressed.count)
-                try handle.write(contentsOf: compressed[offset..<end])
-                offset = end
-                follower.advance(to: Int64(offset))
-                try await Task.sleep(for: .milliseconds(1))
-            }
-            try handle.close()
-            #expect(await result == expected)
-
-            // Abandoned: nil, and nothing hangs.
-            let abandoned = DiffIDFollower()
-            async let none = abandoned.run(file: growing, total: Int64(compressed.count) * 2, decompressor: ("gzip", ["-dc"]))
-            abandoned.advance(to: Int64(compressed.count))
-            try await Task.sleep(for: .milliseconds(20))
-            abandoned.abandon()
-            #expect(await none == nil)
-        }
-    }
 }

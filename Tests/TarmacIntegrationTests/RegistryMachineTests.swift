@@ -30,6 +30,25 @@ struct RegistryMachineTests {
             #expect(imageRef["repository"] as? String == "app")
             #expect(imageRef["tag"] as? String == "v1")
             #expect((imageRef["digest"] as? String)?.hasPrefix("sha256:") == true)
+            // The pull shows in the machine's events: launch/pulling, then launch/pulled (all
+            // bytes, every layer), both before the start.
+            let id = try #require(machine["id"] as? String)
+            let events = try await dev.events(app: "pulled", id: id)
+            let kinds = events.map { "\($0["type"] as? String ?? "")/\($0["status"] as? String ?? "")" }
+            #expect(kinds.contains("launch/pulling"), "\(kinds)")
+            let pulled = try #require(events.first { $0["status"] as? String == "pulled" }, "\(kinds)")
+            let request = try #require(pulled["request"] as? [String: Any])
+            #expect((request["layers_total"] as? Int ?? 0) >= 1)
+            #expect(request["layers_done"] as? Int == request["layers_total"] as? Int)
+            #expect(request["bytes_completed"] as? Int == request["bytes_total"] as? Int)
+            #expect(request["image"] as? String == "\(registry.host)/app:v1")
+            let startIndex = try #require(kinds.firstIndex(of: "start/started"), "\(kinds)")
+            let pulledIndex = try #require(kinds.firstIndex(of: "launch/pulled"))
+            #expect(startIndex < pulledIndex, "events are newest first: \(kinds)")
+            let listed = try dev.cli(["events", id, "-a", "pulled"])
+            #expect(listed.status == 0, "\(listed.stderr)")
+            #expect(listed.stdout.contains("pulled") && listed.stdout.contains("layers="), "\(listed.stdout)")
+
             let ip = try #require(machine["private_ip"] as? String)
             let (data, _) = try await URLSession.shared.data(from: try #require(URL(string: "http://\(ip):8080/index.html")))
             #expect(String(decoding: data, as: UTF8.self) == "hello from tarmac\n")
@@ -40,6 +59,37 @@ struct RegistryMachineTests {
             #expect((body?["error"] as? String)?.contains("config.image") == true)
             let (_, list) = try await dev.jsonArray("GET", "/v1/apps/pulled/machines")
             #expect(list.count == 1)
+        }
+    }
+
+    @Test("a pull that fails during launch is a launch failure event naming the image")
+    func pullFailureFailsTheLaunch() async throws {
+        let registry = try LocalRegistry()
+        try await registry.start()
+        defer { registry.stop() }
+        try await DevInstance.with { dev in
+            try dev.importBusybox()
+            let push = try dev.cli(["image", "push", "busybox-test:latest", "\(registry.host)/gone:v1"])
+            #expect(push.status == 0, "\(push.stderr)")
+            #expect(try dev.cli(["image", "rm", "busybox-test:latest"]).status == 0)
+            try await dev.createApp("gone")
+            // Created without launching: the manifest is resolved, no layer downloaded yet.
+            let machine = try await dev.createMachine(app: "gone", body: [
+                "config": ["image": "\(registry.host)/gone:v1", "init": ["cmd": ["sleep", "60"]]], "skip_launch": true,
+            ])
+            let id = try #require(machine["id"] as? String)
+            registry.stop()
+            let (status, _) = try await dev.json("POST", "/v1/apps/gone/machines/\(id)/start")
+            #expect(status == 200)
+            let failed = try await dev.eventually {
+                try await dev.events(app: "gone", id: id).contains { $0["type"] as? String == "launch" && $0["status"] as? String == "failed" }
+            }
+            #expect(failed)
+            let events = try await dev.events(app: "gone", id: id)
+            let failure = try #require(events.first { $0["status"] as? String == "failed" })
+            let error = (failure["request"] as? [String: Any])?["error"] as? String ?? ""
+            #expect(error.contains("pulling image \(registry.host)/gone:v1"), "\(error)")
+            #expect(events.contains { $0["status"] as? String == "pulling" })
         }
     }
 }

@@ -18,6 +18,7 @@ struct ImageCommand: AsyncParsableCommand {
             ImagePushCommand.self,
             ImageInspectCommand.self,
             ImagePruneCommand.self,
+            ImageUnpackCommand.self,
         ],
         aliases: ["images"]
     )

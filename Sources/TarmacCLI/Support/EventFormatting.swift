@@ -19,6 +19,15 @@ enum EventFormatting {
             if case .bool(true) = exit["restarting"] { parts.append("restarting") }
             if let error = exit["error"]?.stringValue, !error.isEmpty { parts.append("error=\"\(error)\"") }
         }
+        if let total = number(request["layers_total"]), let done = number(request["layers_done"]) {
+            // Image pull progress (`launch`/`pulling`, `launch`/`pulled`).
+            if let image = request["image"]?.stringValue { parts.append("image=\(image)") }
+            parts.append("layers=\(done)/\(total)")
+            if let completed = number(request["bytes_completed"]), let bytes = number(request["bytes_total"]) {
+                parts.append("\(megabytes(completed))/\(megabytes(bytes))")
+            }
+            if let percent = number(request["percent"]) { parts.append("\(percent)%") }
+        }
         if let count = number(request["restart_count"]), count > 0 { parts.append("restart_count=\(count)") }
         for key in ["error", "message", "reason"] {
             if let text = request[key]?.stringValue, !text.isEmpty { parts.append("\(key)=\"\(text)\"") }
@@ -30,6 +39,11 @@ enum EventFormatting {
     static func exitCode(_ event: MachineEvent) -> Int? {
         let exit = event.request?["exit_event"] ?? event.request?["MonitorEvent"]?["exit_event"]
         return number(exit?["exit_code"])
+    }
+
+    /// `12.3MB` (decimal megabytes, one digit).
+    static func megabytes(_ bytes: Int) -> String {
+        "\(bytes / 1_000_000).\(bytes / 100_000 % 10)MB"
     }
 
     static func number(_ value: JSONValue?) -> Int? {

@@ -35,22 +35,4 @@ enum MediaType {
 /// Compression of a layer blob.
 enum LayerCompression: Sendable {
     case uncompressed, gzip, zstd
-
-    /// The program that decompresses to stdout, and its arguments.
-    var decompressor: (program: String, arguments: [String])? {
-        switch self {
-        case .uncompressed: nil
-        case .gzip: ("gzip", ["-dc"])
-        case .zstd: ("zstd", ["-dcq"])
-        }
-    }
-
-    /// The GNU tar flag that reads this compression.
-    var tarFlag: String? {
-        switch self {
-        case .uncompressed: nil
-        case .gzip: "--gzip"
-        case .zstd: "--zstd"
-        }
-    }
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CTarmacImage
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -15,7 +16,18 @@ import Glibc
 /// it at once; once verified it is moved, under the lock, into the pull's own staging
 /// directory. What is returned has been verified against the descriptor's digest and size; on
 /// a mismatch the partial file is deleted and an error thrown.
+///
+/// For a layer (`compression` set) the bytes are also decompressed in-process as they arrive
+/// and the uncompressed stream hashed, so the layer's diff id is known when the download ends
+/// without a second pass over the file. Bytes are written without `fsync` (writeback is started
+/// early); the file is synced once, before it is moved.
 struct BlobDownload {
+    struct Downloaded: Sendable {
+        var blob: StagedBlob
+        /// The digest of the uncompressed content (layers only).
+        var diffID: String?
+    }
+
     var client: RegistryClient
     var endpoint: RegistryEndpoint
     var path: String
@@ -23,12 +35,23 @@ struct BlobDownload {
     var partial: URL
     var label: String
     var progress: TransferProgressHandler?
-    /// Told how many bytes are on disk after each write (see ``DiffIDFollower``).
-    var written: (@Sendable (Int64) -> Void)?
+    /// The layer's compression, to compute its diff id on the way; nil for other blobs.
+    var compression: LayerCompression?
+
+    /// The running digests of what is in the partial file.
+    private struct Hashes {
+        var blob = DigestCounter()
+        var diffID: DiffIDHasher?
+
+        mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            blob.update(bytes)
+            diffID?.update(bytes)
+        }
+    }
 
     /// Returns nil when the partial file was taken by a concurrent pull while this one waited
     /// for its lock (the caller then looks in the store again, or downloads anew).
-    func run(into staging: URL) async throws -> StagedBlob? {
+    func run(into staging: URL) async throws -> Downloaded? {
         let fd = open(partial.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw ImageError(.io, "cannot open \(partial.path): \(FileSystem.errnoDescription()); check that the image store is writable")
@@ -38,35 +61,44 @@ struct BlobDownload {
         try await lock(fd)
         guard Self.isSameFile(fd, partial.path) else { return nil }
         let staged = staging.appendingPathComponent("layer-" + String(descriptor.digest.dropFirst("sha256:".count)))
-        var counter = try await Self.hashExisting(partial, limit: descriptor.size)
-        if counter.size == descriptor.size, counter.finalize() == descriptor.digest {
-            report(counter.size, .transferring)
+        var hashes = try await hashExisting()
+        if hashes.blob.size == descriptor.size, hashes.blob.finalize() == descriptor.digest {
+            report(hashes.blob.size, .transferring)
             try FileSystem.replace(staged.path, with: partial.path)
-            return StagedBlob(url: staged, digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType)
+            return try finished(staged, hashes)
         }
-        if counter.size >= descriptor.size {
+        if hashes.blob.size >= descriptor.size {
             try truncate(handle)
-            counter = DigestCounter()
+            hashes = try fresh()
         }
-        try await transfer(handle, counter: &counter)
+        try await transfer(handle, hashes: &hashes)
         do {
             try handle.synchronize()
         } catch {
             throw ImageError(.io, "cannot flush \(partial.path)", cause: error)
         }
-        let digest = counter.finalize()
-        guard digest == descriptor.digest, counter.size == descriptor.size else {
+        let digest = hashes.blob.finalize()
+        guard digest == descriptor.digest, hashes.blob.size == descriptor.size else {
             try? FileManager.default.removeItem(at: partial)
-            throw ImageError(.corrupt, "blob \(descriptor.digest) from registry \(endpoint.host) does not match its digest (content hashes to \(digest), \(counter.size) bytes); the registry's copy is corrupt and nothing was stored")
+            throw ImageError(.corrupt, "blob \(descriptor.digest) from registry \(endpoint.host) does not match its digest (content hashes to \(digest), \(hashes.blob.size) bytes); the registry's copy is corrupt and nothing was stored")
         }
-        report(counter.size, .transferring)
+        report(hashes.blob.size, .transferring)
         try FileSystem.replace(staged.path, with: partial.path)
-        return StagedBlob(url: staged, digest: digest, size: counter.size, mediaType: descriptor.mediaType)
+        return try finished(staged, hashes)
     }
 
-    private func transfer(_ handle: FileHandle, counter: inout DigestCounter) async throws {
+    private func finished(_ url: URL, _ hashes: Hashes) throws -> Downloaded {
+        let blob = StagedBlob(url: url, digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType)
+        return Downloaded(blob: blob, diffID: try hashes.diffID?.finalize())
+    }
+
+    private func fresh() throws -> Hashes {
+        Hashes(diffID: try compression.map { try DiffIDHasher(compression: $0, label: "\(label) (\(descriptor.digest))") })
+    }
+
+    private func transfer(_ handle: FileHandle, hashes: inout Hashes) async throws {
         let url = "\(RegistryClient.base(endpoint, path))/blobs/\(descriptor.digest)"
-        let offset = counter.size
+        let offset = hashes.blob.size
         var headers: HTTPHeaders = [:]
         if offset > 0 { headers.add(name: "Range", value: "bytes=\(offset)-") }
         let response = try await client.send(
@@ -79,7 +111,7 @@ struct BlobDownload {
         case .ok:
             if offset > 0 {
                 try truncate(handle)
-                counter = DigestCounter()
+                hashes = try fresh()
             }
         case .notFound:
             _ = try? await response.body.collect(upTo: 1 << 16)
@@ -93,10 +125,14 @@ struct BlobDownload {
             throw ImageError(.io, "cannot seek in \(partial.path)", cause: error)
         }
         var lastReport = ContinuousClock.now
-        // Bytes are hashed as they arrive and written in batches of up to 1 MiB (one write
-        // per network chunk costs more than the copy).
+        // Bytes are hashed (and decompressed, for a layer) as they arrive, and written in
+        // batches of up to 1 MiB (one write per network chunk costs more than the copy).
         var pending = Data()
         pending.reserveCapacity(1 << 20)
+        // Writeback of what is written starts every 8 MiB (`sync_file_range`, which does not
+        // wait), so the one `fsync` at the end finds little left to write.
+        var written = hashes.blob.size
+        var writebackFrom = written
         func flush() throws {
             guard !pending.isEmpty else { return }
             do {
@@ -104,22 +140,27 @@ struct BlobDownload {
             } catch {
                 throw ImageError(.io, "cannot write \(partial.path); is the disk full?", cause: error)
             }
+            written += Int64(pending.count)
             pending.removeAll(keepingCapacity: true)
-            written?(counter.size)
+            if written - writebackFrom >= 8 << 20 {
+                _ = tarmac_start_writeback(handle.fileDescriptor, writebackFrom, written - writebackFrom)
+                writebackFrom = written
+            }
         }
         do {
             for try await buffer in response.body {
-                let data = Data(buffer.readableBytesView)
-                counter.update(data)
-                guard counter.size <= descriptor.size else {
+                buffer.withUnsafeReadableBytes { bytes in
+                    hashes.update(bytes)
+                    pending.append(bytes.assumingMemoryBound(to: UInt8.self))
+                }
+                guard hashes.blob.size <= descriptor.size else {
                     try? FileManager.default.removeItem(at: partial)
                     throw ImageError(.corrupt, "blob \(descriptor.digest) from registry \(endpoint.host) is larger than the \(descriptor.size) bytes its descriptor declares; nothing was stored")
                 }
-                pending.append(data)
                 if pending.count >= 1 << 20 { try flush() }
                 if ContinuousClock.now - lastReport > .milliseconds(200) {
                     lastReport = .now
-                    report(counter.size, .transferring)
+                    report(hashes.blob.size, .transferring)
                 }
             }
             try flush()
@@ -130,7 +171,7 @@ struct BlobDownload {
             // Keep what arrived (it is hashed already) so the next pull resumes after it.
             try? flush()
             try? handle.synchronize()
-            throw ImageError(.unavailable, "download of \(label) (\(descriptor.digest)) from registry \(endpoint.host) was interrupted after \(counter.size) of \(descriptor.size) bytes; run the pull again to resume it", cause: error)
+            throw ImageError(.unavailable, "download of \(label) (\(descriptor.digest)) from registry \(endpoint.host) was interrupted after \(hashes.blob.size) of \(descriptor.size) bytes; run the pull again to resume it", cause: error)
         }
     }
 
@@ -165,23 +206,23 @@ struct BlobDownload {
         return open.st_ino == named.st_ino && open.st_dev == named.st_dev
     }
 
-    /// Hashes what an earlier download left, up to `limit` bytes (more means start again).
-    /// Reads in 1 MiB steps, yielding between them, so resuming a large partial file does
-    /// not hold a cooperative thread for long.
-    static func hashExisting(_ url: URL, limit: Int64) async throws -> DigestCounter {
-        var counter = DigestCounter()
+    /// Hashes (and, for a layer, decompresses) what an earlier download left, up to the
+    /// descriptor's size (more means start again). Reads in 1 MiB steps, yielding between
+    /// them, so resuming a large partial file does not hold a cooperative thread for long.
+    private func hashExisting() async throws -> Hashes {
+        var hashes = try fresh()
         do {
-            let handle = try FileHandle(forReadingFrom: url)
+            let handle = try FileHandle(forReadingFrom: partial)
             defer { try? handle.close() }
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                counter.update(chunk)
-                if counter.size > limit { break }
+                chunk.withUnsafeBytes { hashes.update($0) }
+                if hashes.blob.size > descriptor.size { break }
                 await Task.yield()
             }
         } catch {
-            throw ImageError(.io, "cannot read partial download \(url.path)", cause: error)
+            throw ImageError(.io, "cannot read partial download \(partial.path)", cause: error)
         }
-        return counter
+        return hashes
     }
 
     /// The first byte of `bytes START-END/TOTAL`.
