@@ -1,0 +1,87 @@
+import Foundation
+import TarmacModel
+import TarmacNet
+import TarmacSystem
+import Testing
+@testable import TarmacRuntime
+
+/// MicroVM-only behaviour on real QEMU (TCG): suspend/resume, orphans, the KVM probe.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root"))
+struct MicroVMDriverTests {
+    /// A counter loop in the guest keeps counting from where it was after suspend + resume,
+    /// so memory (the shell's variable) survived, not just the disk.
+    @Test func suspendResumeKeepsMemory() async throws {
+        let fixture = try await DriverFixture.make(.microvm)
+        defer { fixture.removeBase() }
+        let driver = try #require(fixture.driver as? MicroVMDriver)
+        let spec = fixture.spec(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.2; done"], host: 70)
+        let handle = try await driver.start(spec)
+        try await Task.sleep(for: .seconds(2))
+        let before = try await counter(driver, handle)
+        #expect(before > 0)
+
+        let suspendBegan = ContinuousClock.now
+        let snapshot = try await driver.suspend(handle)
+        let suspendTook = ContinuousClock.now - suspendBegan
+        #expect(!Processes.isAlive(pid: handle.pid, startTime: handle.pidStartTime))
+        // The agent may clean up the stopped instance; the snapshot must survive it.
+        try await driver.cleanup(handle)
+        let stateBytes = snapshot.details["stateBytes"] ?? "?"
+
+        var resumed = spec
+        resumed.instanceID = "resumed"
+        let resumeBegan = ContinuousClock.now
+        let second = try await driver.resume(resumed, from: snapshot)
+        let resumeTook = ContinuousClock.now - resumeBegan
+        print("microvm suspend \(suspendTook) (state \(stateBytes) bytes), resume \(resumeTook)")
+        let after = try await counter(driver, second)
+        #expect(after >= before)
+        try await Task.sleep(for: .seconds(1))
+        let later = try await counter(driver, second)
+        #expect(later > after)
+        // The loop's variable survived: no restart from 1.
+        #expect(after >= before && later > before)
+        #expect(!FileManager.default.fileExists(atPath: "\(spec.machineDirectory)/vm/state"))
+
+        try await driver.signal(second, SIGKILL)
+        let status = try await fixture.wait(second)
+        #expect(status.signal == Int(SIGKILL))
+        try await driver.cleanup(second)
+        #expect(fixture.leftovers(second).isEmpty)
+        await driver.discard(snapshot)
+    }
+
+    @Test func removeOrphansKillsUnknownVMs() async throws {
+        let fixture = try await DriverFixture.make(.microvm, prefix: "tmvmorph")
+        defer { fixture.removeBase() }
+        let handle = try await fixture.driver.start(fixture.spec(["sleep", "1000"], host: 71))
+        #expect(await fixture.driver.removeOrphans(keeping: [handle.machineID]).isEmpty)
+        let removed = await fixture.driver.removeOrphans(keeping: [])
+        #expect(removed.contains { $0.contains("qemu \(handle.machineID)") })
+        #expect(removed.contains { $0.contains("tap") })
+        let status = try await fixture.wait(handle)
+        #expect(status.signal == 0 && status.error != nil) // no exit report: QEMU was killed from outside
+        try await fixture.driver.cleanup(handle)
+        #expect(fixture.leftovers(handle).isEmpty)
+    }
+
+    /// On this kind of host nested KVM hangs: the probe must give up within its deadline.
+    @Test func kvmProbeNeverHangs() async throws {
+        let guest = GuestArtifacts(directory: DriverFixture.guestDirectory)
+        guard guest.exist else {
+            Issue.record("the microVM guest artefacts are missing in \(guest.directory): run scripts/build-guest.sh")
+            return
+        }
+        let began = ContinuousClock.now
+        let verdict = await KVMProbe.probe(guest: guest, qemu: "qemu-system-x86_64", timeout: .seconds(3), key: "test")
+        let took = ContinuousClock.now - began
+        print("KVM probe: \(verdict.kvmUsable ? "usable" : "not usable") — \(verdict.reason) (\(took))")
+        #expect(took < .seconds(10))
+        #expect(!verdict.reason.isEmpty)
+    }
+
+    func counter(_ driver: MicroVMDriver, _ handle: RuntimeHandle) async throws -> Int {
+        let result = try await driver.exec(handle, ExecRequest(command: ["cat", "/tmp/count"]))
+        return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+}
