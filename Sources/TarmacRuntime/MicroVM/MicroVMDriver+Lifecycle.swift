@@ -94,15 +94,23 @@ extension MicroVMDriver {
     /// How a VM whose QEMU has ended finished: the guest's exit report, else SIGKILL when
     /// the driver killed QEMU, else a runtime error with the console's last lines.
     func finalStatus(_ handle: RuntimeHandle, _ layout: MicroVMLayout) -> ExitStatus {
-        if let exit = ExitReport.read(path: exitFile(of: handle, layout)) {
-            return ExitStatus(exitCode: Int(exit.exitCode), signal: Int(exit.signal), oomKilled: exit.oomKilled, exitedAt: Date(), error: exit.error)
+        let exitPath = exitFile(of: handle, layout)
+        if let exit = ExitReport.read(path: exitPath) {
+            return ExitStatus(exitCode: Int(exit.exitCode), signal: Int(exit.signal), oomKilled: exit.oomKilled,
+                              exitedAt: Self.modificationDate(exitPath), error: exit.error)
         }
-        if FileManager.default.fileExists(atPath: killMarker(of: handle, layout)) {
-            return ExitStatus(exitCode: 0, signal: Int(SIGKILL), oomKilled: false, exitedAt: Date())
+        let marker = killMarker(of: handle, layout)
+        if FileManager.default.fileExists(atPath: marker) {
+            return ExitStatus(exitCode: 0, signal: Int(SIGKILL), oomKilled: false, exitedAt: Self.modificationDate(marker))
         }
         let log = handle.details[MicroVMLayout.Key.logPath].map { Self.consoleTail($0) } ?? "(no console log)"
         return ExitStatus(exitCode: 0, signal: 0, oomKilled: false, exitedAt: Date(),
                           error: "the VM stopped without an exit report (QEMU pid \(handle.pid)); console: \(log)")
+    }
+
+    /// When a file was last written (the exit report's time), so repeated reads agree.
+    static func modificationDate(_ path: String) -> Date {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date ?? Date()
     }
 
     // MARK: exec

@@ -80,6 +80,9 @@ extension MicroVMDriver {
             let arguments: [String] = try Self.readJSON(layout.argumentsFile)
             var details: [String: String] = try Self.readJSON(layout.handleFile)
             try await Self.createTap(layout.tap, network: spec.network)
+            // The exit port's file (the suspended instance's) may have lost its directory to cleanup.
+            let exitFile = details[MicroVMLayout.Key.exitFile] ?? layout.exitFile
+            try createDirectory(URL(fileURLWithPath: exitFile).deletingLastPathComponent().path)
             for socket in [layout.qmpSocket, layout.controlSocket] { unlink(socket) }
             let state = layout.stateFileDuringSuspend
             let process = try await QEMUProcess.launch(qemu: qemu, arguments: arguments + ["-incoming", "exec:cat \(Self.shellQuoted(state))"],
@@ -98,7 +101,6 @@ extension MicroVMDriver {
             if status != "running" { try await qmp.execute("cont") }
             try? FileManager.default.removeItem(atPath: state)
 
-            let exitFile = details[MicroVMLayout.Key.exitFile] ?? layout.exitFile
             let logPath = details[MicroVMLayout.Key.logPath] ?? spec.logPath
             let mainPID = try await awaitGuest(layout, process: process, logPath: logPath, exitFile: exitFile)
             details[MicroVMLayout.Key.snapshotDirectory] = nil
