@@ -1,4 +1,5 @@
 import Foundation
+import TarmacGuestProtocol
 import TarmacModel
 import TarmacNet
 import TarmacSystem
@@ -83,5 +84,50 @@ struct MicroVMDriverTests {
     func counter(_ driver: MicroVMDriver, _ handle: RuntimeHandle) async throws -> Int {
         let result = try await driver.exec(handle, ExecRequest(command: ["cat", "/tmp/count"]))
         return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+}
+
+/// Costs of the pieces of a microVM start, printed for the record.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root"))
+struct MicroVMStartCostTests {
+    @Test func rootDiskAndInitrdCosts() async throws {
+        let guest = GuestArtifacts(directory: DriverFixture.guestDirectory)
+        guard guest.exist else {
+            Issue.record("the microVM guest artefacts are missing in \(guest.directory): run scripts/build-guest.sh")
+            return
+        }
+        let image = try ContainerFixture.image.get()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-vm-costs-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let disks = RootDisk(cacheDirectory: scratch, qemuImg: "qemu-img")
+
+        // Two concurrent requests build the disk once.
+        let began = ContinuousClock.now
+        async let first = disks.base(digest: "sha256:costs", layers: { [image] })
+        async let second = disks.base(digest: "sha256:costs", layers: { [image] })
+        let (a, b) = try await (first, second)
+        let build = ContinuousClock.now - began
+        #expect(a == b)
+        let reuse = ContinuousClock.now
+        _ = try await disks.base(digest: "sha256:costs", layers: { throw RuntimeError(.internalError, "must not rebuild") })
+        let cached = ContinuousClock.now - reuse
+        var info = stat()
+        #expect(stat(a, &info) == 0)
+        #expect(Int64(info.st_size) >= 1 << 30)
+        #expect(Int64(info.st_blocks) * 512 < 200 << 20) // sparse
+
+        let overlayBegan = ContinuousClock.now
+        try await disks.createOverlay("\(scratch)/overlay.qcow2", base: a)
+        let overlay = ContinuousClock.now - overlayBegan
+
+        let config = GuestConfig(args: ["sh"], env: ["PATH=/bin"], workingDirectory: "/", user: "", hostname: "h", network: nil)
+        let tail = MachineInitrd.configArchive(config)
+        let copyBegan = ContinuousClock.now
+        #expect(try MachineInitrd.assemble(base: guest.initrd, tail: tail, into: "\(scratch)/initrd.img"))
+        let copied = ContinuousClock.now - copyBegan
+        let reuseBegan = ContinuousClock.now
+        #expect(!(try MachineInitrd.assemble(base: guest.initrd, tail: tail, into: "\(scratch)/initrd.img")))
+        let reused = ContinuousClock.now - reuseBegan
+        print("root disk build \(build) (cached lookup \(cached)), qcow2 overlay \(overlay), initrd first assembly \(copied), reused \(reused)")
     }
 }
