@@ -3,6 +3,8 @@
 set -euo pipefail
 
 packages=(runc tini busybox-static iproute2 iptables e2fsprogs procps curl ca-certificates)
+# microVM guest artefacts (scripts/build-guest.sh): the base initramfs is a cpio archive.
+packages+=(cpio)
 # Extra packages for benchmarks and tests: pass --with-test-tools.
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   packages+=(wrk python3 docker-registry apache2-utils skopeo zstd)
