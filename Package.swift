@@ -106,7 +106,7 @@ let package = Package(
             "TarmacImage", "TarmacSystem",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        .testTarget(name: "TarmacRuntimeTests", dependencies: ["TarmacRuntime", "TarmacNet", "TarmacImage", "TarmacSystem", "TarmacModel"]),
+        .testTarget(name: "TarmacRuntimeTests", dependencies: ["TarmacRuntime", "TarmacNet", "TarmacImage", "TarmacSystem", "TarmacModel", "TarmacGuestProtocol"]),
         .testTarget(name: "TarmacAPITests", dependencies: [
             "TarmacAPI", "TarmacControl", "TarmacStore", "TarmacModel", "TarmacAgentProtocol",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

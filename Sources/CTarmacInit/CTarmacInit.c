@@ -3,13 +3,30 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <grp.h>
 #include <linux/reboot.h>
+#include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+// Runs before the Swift runtime's static initializers (priority 101 sorts ahead of the
+// default). The runtime looks up its own path at start-up, and in a static executable
+// dladdr() cannot tell, so it reads /proc/self/exe and aborts ("Unable to obtain Swift
+// runtime path") when that fails, as it does for PID 1 before anything is mounted. So
+// /proc is mounted here, first thing. The backtracer is switched off too: the guest has no
+// swift-backtrace to run.
+__attribute__((constructor(101))) static void tarmac_prepare_runtime(void) {
+    setenv("SWIFT_BACKTRACE", "enable=no", 1);
+    if (access("/proc/self/exe", F_OK) != 0) {
+        (void)mkdir("/proc", 0555);
+        (void)mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    }
+}
 
 int tarmac_finit_module(int fd) {
     return (int)syscall(SYS_finit_module, fd, "", 0);

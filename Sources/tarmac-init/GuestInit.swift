@@ -76,13 +76,12 @@ struct GuestInit {
     /// /proc, /sys and /dev (devtmpfs: the kernel creates device nodes there, no udev), and
     /// standard descriptors on the console if the kernel could not open it for us.
     private func mountKernelFileSystems() throws {
-        for (source, target, type) in [("proc", "/proc", "proc"), ("sysfs", "/sys", "sysfs"), ("devtmpfs", "/dev", "devtmpfs")] {
+        // /proc may be mounted already: the C shim mounts it before the Swift runtime starts.
+        let filesystems = [("proc", "/proc", "proc", "/proc/self"), ("sysfs", "/sys", "sysfs", "/sys/kernel"),
+                           ("devtmpfs", "/dev", "devtmpfs", "/dev/null")]
+        for (source, target, type, probe) in filesystems where !FileSystem.exists(probe) {
             try FileSystem.makeDirectories(target)
-            do {
-                try FileSystem.mount(source, on: target, type: type, flags: UInt(MS_NOSUID))
-            } catch where errno == EBUSY {
-                // Already mounted (e.g. CONFIG_DEVTMPFS_MOUNT).
-            }
+            try FileSystem.mount(source, on: target, type: type, flags: UInt(MS_NOSUID))
         }
         if fcntl(2, F_GETFD) < 0 {
             let console = open("/dev/console", O_RDWR | O_NOCTTY)
