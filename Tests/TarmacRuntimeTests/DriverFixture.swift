@@ -57,10 +57,23 @@ struct DriverFixture: Sendable {
             var logger = Logger(label: "tarmac.tests.vm")
             logger.logLevel = .warning
             let network = BridgeNetwork(configuration: .init(bridgeName: vmBridge, subnet: vmSubnet, enableNAT: false), logger: logger)
-            try await network.ensure()
+            do {
+                try await network.ensure()
+            } catch {
+                // Another suite may be creating the same bridge right now.
+                try await Task.sleep(for: .milliseconds(200))
+                try await network.ensure()
+            }
             return DriverFixture(kind: kind, base: base, driver: try microVMDriver(prefix: prefix ?? vmPrefix),
                                  bridge: vmBridge, subnet: vmSubnet, prefix: prefix ?? vmPrefix)
         }
+    }
+
+    /// `TARMAC_TEST_LOG=debug` shows the driver's step timings.
+    static var testLogger: Logger {
+        var logger = Logger(label: "tarmac.tests.vm")
+        logger.logLevel = ProcessInfo.processInfo.environment["TARMAC_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        return logger
     }
 
     static func microVMDriver(prefix: String) throws -> MicroVMDriver {
@@ -74,7 +87,7 @@ struct DriverFixture: Sendable {
                 },
                 cacheDirectory: cache, guestDirectory: guestDirectory, resourcePrefix: prefix, accelerator: .tcg,
                 startTimeout: .seconds(90)),
-            logger: Logger(label: "tarmac.tests.vm"))
+            logger: testLogger)
     }
 
     /// A second driver on the same state, like an agent after a restart.
