@@ -52,6 +52,41 @@ struct MicroVMDriverTests {
         await driver.discard(snapshot)
     }
 
+    /// The agent is killed with SIGKILL right after starting a VM (an exit test runs in a
+    /// child process): the VM keeps running, and a new driver re-adopts it and can exec,
+    /// suspend, resume and kill it.
+    @Test func vmSurvivesAKilledAgentAndIsAdopted() async throws {
+        let record = VMAgentRecord.path
+        try? FileManager.default.removeItem(atPath: record)
+        await #expect(processExitsWith: .signal(SIGKILL)) {
+            let fixture = try await DriverFixture.make(.microvm)
+            let spec = fixture.spec(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.2; done"], host: 72)
+            let handle = try await fixture.driver.start(spec)
+            try JSONEncoder().encode(VMAgentRecord(base: fixture.base, spec: spec, handle: handle)).write(to: URL(fileURLWithPath: VMAgentRecord.path))
+            kill(getpid(), SIGKILL)
+        }
+        let saved = try JSONDecoder().decode(VMAgentRecord.self, from: Data(contentsOf: URL(fileURLWithPath: record)))
+        try? FileManager.default.removeItem(atPath: record)
+        let fixture = try await DriverFixture.make(.microvm, base: saved.base)
+        defer { fixture.removeBase() }
+        let driver = try #require(fixture.driver as? MicroVMDriver)
+        #expect(await driver.status(saved.handle) == .running)
+        var before = -1
+        try await eventually(timeout: .seconds(30)) {
+            before = try await counter(driver, saved.handle)
+            return before > 0
+        }
+        let snapshot = try await driver.suspend(saved.handle)
+        let resumed = try await driver.resume(saved.spec, from: snapshot)
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await counter(driver, resumed) > before)
+        try await driver.signal(resumed, SIGKILL)
+        #expect(try await fixture.wait(resumed).signal == Int(SIGKILL))
+        try await driver.cleanup(resumed)
+        #expect(fixture.leftovers(resumed).isEmpty)
+        await driver.discard(snapshot)
+    }
+
     @Test func removeOrphansKillsUnknownVMs() async throws {
         let fixture = try await DriverFixture.make(.microvm, prefix: "tmvmorph")
         defer { fixture.removeBase() }
@@ -85,6 +120,14 @@ struct MicroVMDriverTests {
         let result = try await driver.exec(handle, ExecRequest(command: ["cat", "/tmp/count"]))
         return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
+}
+
+/// What the killed "agent" of `vmSurvivesAKilledAgentAndIsAdopted` hands to the test.
+struct VMAgentRecord: Codable {
+    static var path: String { FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-vm-killed-agent.json").path }
+    var base: String
+    var spec: RuntimeSpec
+    var handle: RuntimeHandle
 }
 
 /// Costs of the pieces of a microVM start, printed for the record.
