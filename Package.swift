@@ -30,7 +30,9 @@ let package = Package(
         // Host↔guest control protocol shared by the agent and tarmac-init. No Foundation.
         .target(name: "TarmacGuestProtocol", swiftSettings: swiftSettings),
         // PID 1 of every microVM; built static (scripts/build-guest.sh). Glibc only.
-        .executableTarget(name: "tarmac-init", dependencies: ["TarmacGuestProtocol"], swiftSettings: swiftSettings),
+        .executableTarget(name: "tarmac-init", dependencies: ["TarmacGuestProtocol", "CTarmacInit"], swiftSettings: swiftSettings),
+        // tarmac-init's C shims: syscalls Swift's Glibc module does not import, and fork-to-exec.
+        .target(name: "CTarmacInit"),
         // Wire types between the control plane and a host agent.
         .target(name: "TarmacAgentProtocol", dependencies: ["TarmacModel"], swiftSettings: swiftSettings),
         // Running external programs, pids, files: small OS helpers shared by runtime/net/image.
@@ -106,7 +108,7 @@ let package = Package(
             "TarmacImage", "TarmacSystem",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        .testTarget(name: "TarmacRuntimeTests", dependencies: ["TarmacRuntime", "TarmacNet", "TarmacImage", "TarmacSystem", "TarmacModel"]),
+        .testTarget(name: "TarmacRuntimeTests", dependencies: ["TarmacRuntime", "TarmacNet", "TarmacImage", "TarmacSystem", "TarmacModel", "TarmacGuestProtocol"]),
         .testTarget(name: "TarmacAPITests", dependencies: [
             "TarmacAPI", "TarmacControl", "TarmacStore", "TarmacModel", "TarmacAgentProtocol",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

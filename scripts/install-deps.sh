@@ -4,6 +4,9 @@ set -euo pipefail
 
 packages=(runc tini busybox-static iproute2 iptables e2fsprogs procps curl ca-certificates
   libisal-dev libzstd-dev)  # in-process layer decompression (TarmacImage, CTarmacImage)
+# microVM runtime (QEMU, qemu-img) and guest artefacts (scripts/build-guest.sh: lz4 for the
+# kernel, cpio for the base initramfs).
+packages+=(qemu-system-x86 qemu-utils lz4 cpio)
 # Extra packages for benchmarks and tests: pass --with-test-tools.
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   packages+=(wrk python3 docker-registry apache2-utils skopeo zstd)

@@ -10,4 +10,6 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 swift build --build-tests
+# The microVM tests boot the guest kernel + tarmac-init from /var/lib/tarmac/guest.
+if [[ -x scripts/build-guest.sh ]]; then ./scripts/build-guest.sh; fi
 swift test --skip-build "$@"

@@ -1,2 +1,2 @@
-// Placeholder until the guest init lands; see GuestInit.
-print("tarmac-init")
+// tarmac-init: PID 1 of every Tarmac microVM. See GuestInit.
+GuestInit().run()

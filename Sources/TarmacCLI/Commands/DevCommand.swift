@@ -24,6 +24,9 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Machine runtime: auto, container or microvm.")
     var runtime: RuntimeChoice = .auto
 
+    @Option(name: .long, help: "Guest kernel and initramfs for the microvm runtime (built by scripts/build-guest.sh).")
+    var guestDir: String = "/var/lib/tarmac/guest"
+
     @Option(name: .long, help: "Private IPv4 subnet for machines on this host.")
     var subnet: String = "172.30.0.0/16"
 
@@ -48,7 +51,8 @@ struct DevCommand: AsyncParsableCommand {
         }
         let settings = try DevSettings(
             dataDirectory: dataDir ?? DevSettings.defaultDataDirectory(), apiListen: apiListen, region: region,
-            runtime: runtime, subnet: subnet, bridge: bridge, resourcePrefix: resourcePrefix, insecureRegistries: insecureRegistry)
+            runtime: runtime, subnet: subnet, bridge: bridge, resourcePrefix: resourcePrefix, insecureRegistries: insecureRegistry,
+            guestDirectory: guestDir)
         try await DevServer(settings: settings, logger: Logger(label: "tarmac")).run()
     }
 }

@@ -28,8 +28,7 @@ struct DevServer {
         let root = settings.dataDirectory
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let token = try AdminToken.load(file: settings.tokenFile)
-        let (driverName, reason) = try chooseRuntime()
-        for tool in ["runc", "ip", "iptables", "mount"] where !Command.exists(tool) {
+        for tool in ["ip", "iptables", "mount"] where !Command.exists(tool) {
             throw DevError("\(tool) is not installed: run the setup command from the README (it installs runc, iproute2 and iptables)")
         }
 
@@ -41,13 +40,10 @@ struct DevServer {
         let registry = RegistryClient(
             configuration: .init(insecureRegistries: settings.insecureRegistries, credentialsFile: URL(fileURLWithPath: settings.registryCredentialsFile)),
             httpClient: registryHTTP, logger: logger)
-        let driver = ContainerDriver(
-            configuration: .init(
-                runcRoot: root + "/agent/runc",
-                layers: { digest in try await images.layerDirectories(for: images.resolve(digest)) },
-                resourcePrefix: settings.resourcePrefix),
-            logger: logger)
-        driver.prepare()
+        let layers: @Sendable (String) async throws -> [String] = { digest in try await images.layerDirectories(for: images.resolve(digest)) }
+        let (driver, reason) = try await chooseRuntime(root: root, layers: layers)
+        let driverName = driver.name
+        logger.info("runtime selected", metadata: ["runtime": "\(driverName)", "reason": "\(reason)"])
         var agentConfiguration = Agent.Configuration(dataDirectory: root + "/agent", subnet: settings.subnet)
         agentConfiguration.region = settings.region
         agentConfiguration.bridge = settings.bridge
@@ -86,15 +82,51 @@ struct DevServer {
         try await group.run()
     }
 
-    /// `auto` picks the microVM runtime when it exists and KVM works; until then, containers.
-    func chooseRuntime() throws -> (String, String) {
+    /// `auto` picks microVMs when the guest artefacts exist and the KVM probe passes, else
+    /// runc containers; `microvm` forces microVMs (under TCG where KVM does not work).
+    /// Returns the driver and a sentence saying why.
+    func chooseRuntime(root: String, layers: @escaping @Sendable (String) async throws -> [String]) async throws -> (any RuntimeDriver, String) {
+        let guest = GuestArtifacts(directory: settings.guestDirectory)
+        let microVM = MicroVMDriver(
+            configuration: .init(layers: layers, cacheDirectory: root + "/microvm", guestDirectory: settings.guestDirectory,
+                                 resourcePrefix: settings.resourcePrefix),
+            logger: logger)
+        func container(_ reason: String) throws -> (any RuntimeDriver, String) {
+            guard Command.exists("runc") else {
+                throw DevError("runc is not installed: run the setup command from the README (it installs runc, iproute2 and iptables)")
+            }
+            let driver = ContainerDriver(
+                configuration: .init(runcRoot: root + "/agent/runc", layers: layers, resourcePrefix: settings.resourcePrefix),
+                logger: logger)
+            driver.prepare()
+            return (driver, reason)
+        }
         switch settings.runtime {
         case .container:
-            return ("container", "requested with --runtime container")
-        case .auto:
-            return ("container", "auto: the microvm runtime is not available in this build, using runc containers")
+            return try container("requested with --runtime container")
         case .microvm:
-            throw DevError("--runtime microvm is not available in this build yet: use --runtime container (or auto)")
+            do {
+                try guest.check()
+            } catch {
+                throw DevError("--runtime microvm: \(error.message)")
+            }
+            for tool in ["qemu-system-x86_64", "qemu-img"] where !Command.exists(tool) {
+                throw DevError("--runtime microvm needs \(tool): run scripts/install-deps.sh (qemu-system-x86, qemu-utils)")
+            }
+            let decision = await microVM.acceleratorDecision()
+            return (microVM, "requested with --runtime microvm; \(decision.reason)")
+        case .auto:
+            guard guest.exist else {
+                return try container("auto: no microVM guest in \(settings.guestDirectory) (build it with scripts/build-guest.sh), using runc containers")
+            }
+            guard Command.exists("qemu-system-x86_64"), Command.exists("qemu-img") else {
+                return try container("auto: QEMU is not installed (qemu-system-x86, qemu-utils), using runc containers")
+            }
+            let decision = await microVM.acceleratorDecision()
+            guard decision.name == "kvm" else {
+                return try container("auto: \(decision.reason.replacingOccurrences(of: "; using TCG", with: "")); using runc containers (--runtime microvm forces microVMs under TCG)")
+            }
+            return (microVM, "auto: \(decision.reason)")
         }
     }
 

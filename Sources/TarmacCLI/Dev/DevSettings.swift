@@ -12,9 +12,13 @@ struct DevSettings: Sendable {
     var bridge: String
     var resourcePrefix: String
     var insecureRegistries: Set<String>
+    /// Guest kernel and base initramfs of the microvm runtime (`scripts/build-guest.sh --out`).
+    var guestDirectory: String
 
-    init(dataDirectory: String, apiListen: String, region: String, runtime: RuntimeChoice, subnet: String, bridge: String, resourcePrefix: String, insecureRegistries: [String] = []) throws {
+    init(dataDirectory: String, apiListen: String, region: String, runtime: RuntimeChoice, subnet: String, bridge: String, resourcePrefix: String, insecureRegistries: [String] = [],
+         guestDirectory: String = "/var/lib/tarmac/guest") throws {
         self.insecureRegistries = Set(insecureRegistries)
+        self.guestDirectory = URL(fileURLWithPath: guestDirectory).standardizedFileURL.path
         self.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         guard let colon = apiListen.lastIndex(of: ":"), let port = Int(apiListen[apiListen.index(after: colon)...]), (1...65535).contains(port) else {
             throw DevError("--api-listen must be host:port, e.g. 127.0.0.1:4280 (got \"\(apiListen)\")")

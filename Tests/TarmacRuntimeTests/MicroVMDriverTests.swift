@@ -1,0 +1,176 @@
+import Foundation
+import TarmacGuestProtocol
+import TarmacModel
+import TarmacNet
+import TarmacSystem
+import Testing
+@testable import TarmacRuntime
+
+/// MicroVM-only behaviour on real QEMU (TCG): suspend/resume, orphans, the KVM probe.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root"))
+struct MicroVMDriverTests {
+    /// A counter loop in the guest keeps counting from where it was after suspend + resume,
+    /// so memory (the shell's variable) survived, not just the disk.
+    @Test func suspendResumeKeepsMemory() async throws {
+        let fixture = try await DriverFixture.make(.microvm)
+        defer { fixture.removeBase() }
+        let driver = try #require(fixture.driver as? MicroVMDriver)
+        let spec = fixture.spec(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.2; done"], host: 70)
+        let handle = try await driver.start(spec)
+        try await Task.sleep(for: .seconds(2))
+        let before = try await counter(driver, handle)
+        #expect(before > 0)
+
+        let suspendBegan = ContinuousClock.now
+        let snapshot = try await driver.suspend(handle)
+        let suspendTook = ContinuousClock.now - suspendBegan
+        #expect(!Processes.isAlive(pid: handle.pid, startTime: handle.pidStartTime))
+        // The agent may clean up the stopped instance; the snapshot must survive it.
+        try await driver.cleanup(handle)
+        let stateBytes = snapshot.details["stateBytes"] ?? "?"
+
+        var resumed = spec
+        resumed.instanceID = "resumed"
+        let resumeBegan = ContinuousClock.now
+        let second = try await driver.resume(resumed, from: snapshot)
+        let resumeTook = ContinuousClock.now - resumeBegan
+        print("microvm suspend \(suspendTook) (state \(stateBytes) bytes), resume \(resumeTook)")
+        let after = try await counter(driver, second)
+        #expect(after >= before)
+        try await Task.sleep(for: .seconds(1))
+        let later = try await counter(driver, second)
+        #expect(later > after)
+        // The loop's variable survived: no restart from 1.
+        #expect(after >= before && later > before)
+        #expect(!FileManager.default.fileExists(atPath: "\(spec.machineDirectory)/vm/state"))
+
+        try await driver.signal(second, SIGKILL)
+        let status = try await fixture.wait(second)
+        #expect(status.signal == Int(SIGKILL))
+        try await driver.cleanup(second)
+        #expect(fixture.leftovers(second).isEmpty)
+        await driver.discard(snapshot)
+    }
+
+    /// The agent is killed with SIGKILL right after starting a VM (an exit test runs in a
+    /// child process): the VM keeps running, and a new driver re-adopts it and can exec,
+    /// suspend, resume and kill it.
+    @Test func vmSurvivesAKilledAgentAndIsAdopted() async throws {
+        let record = VMAgentRecord.path
+        try? FileManager.default.removeItem(atPath: record)
+        await #expect(processExitsWith: .signal(SIGKILL)) {
+            let fixture = try await DriverFixture.make(.microvm)
+            let spec = fixture.spec(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.2; done"], host: 72)
+            let handle = try await fixture.driver.start(spec)
+            try JSONEncoder().encode(VMAgentRecord(base: fixture.base, spec: spec, handle: handle)).write(to: URL(fileURLWithPath: VMAgentRecord.path))
+            kill(getpid(), SIGKILL)
+        }
+        let saved = try JSONDecoder().decode(VMAgentRecord.self, from: Data(contentsOf: URL(fileURLWithPath: record)))
+        try? FileManager.default.removeItem(atPath: record)
+        let fixture = try await DriverFixture.make(.microvm, base: saved.base)
+        defer { fixture.removeBase() }
+        let driver = try #require(fixture.driver as? MicroVMDriver)
+        #expect(await driver.status(saved.handle) == .running)
+        var before = -1
+        try await eventually(timeout: .seconds(30)) {
+            before = try await counter(driver, saved.handle)
+            return before > 0
+        }
+        let snapshot = try await driver.suspend(saved.handle)
+        let resumed = try await driver.resume(saved.spec, from: snapshot)
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await counter(driver, resumed) > before)
+        try await driver.signal(resumed, SIGKILL)
+        #expect(try await fixture.wait(resumed).signal == Int(SIGKILL))
+        try await driver.cleanup(resumed)
+        #expect(fixture.leftovers(resumed).isEmpty)
+        await driver.discard(snapshot)
+    }
+
+    @Test func removeOrphansKillsUnknownVMs() async throws {
+        let fixture = try await DriverFixture.make(.microvm, prefix: "tmvmorph")
+        defer { fixture.removeBase() }
+        let handle = try await fixture.driver.start(fixture.spec(["sleep", "1000"], host: 71))
+        #expect(await fixture.driver.removeOrphans(keeping: [handle.machineID]).isEmpty)
+        let removed = await fixture.driver.removeOrphans(keeping: [])
+        #expect(removed.contains { $0.contains("qemu \(handle.machineID)") })
+        #expect(removed.contains { $0.contains("tap") })
+        let status = try await fixture.wait(handle)
+        #expect(status.signal == 0 && status.error != nil) // no exit report: QEMU was killed from outside
+        try await fixture.driver.cleanup(handle)
+        #expect(fixture.leftovers(handle).isEmpty)
+    }
+
+    /// On this kind of host nested KVM hangs: the probe must give up within its deadline.
+    @Test func kvmProbeNeverHangs() async throws {
+        let guest = GuestArtifacts(directory: DriverFixture.guestDirectory)
+        guard guest.exist else {
+            Issue.record("the microVM guest artefacts are missing in \(guest.directory): run scripts/build-guest.sh")
+            return
+        }
+        let began = ContinuousClock.now
+        let verdict = await KVMProbe.probe(guest: guest, qemu: "qemu-system-x86_64", timeout: .seconds(3), key: "test")
+        let took = ContinuousClock.now - began
+        print("KVM probe: \(verdict.kvmUsable ? "usable" : "not usable") — \(verdict.reason) (\(took))")
+        #expect(took < .seconds(10))
+        #expect(!verdict.reason.isEmpty)
+    }
+
+    func counter(_ driver: MicroVMDriver, _ handle: RuntimeHandle) async throws -> Int {
+        let result = try await driver.exec(handle, ExecRequest(command: ["cat", "/tmp/count"]))
+        return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+}
+
+/// What the killed "agent" of `vmSurvivesAKilledAgentAndIsAdopted` hands to the test.
+struct VMAgentRecord: Codable {
+    static var path: String { FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-vm-killed-agent.json").path }
+    var base: String
+    var spec: RuntimeSpec
+    var handle: RuntimeHandle
+}
+
+/// Costs of the pieces of a microVM start, printed for the record.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root"))
+struct MicroVMStartCostTests {
+    @Test func rootDiskAndInitrdCosts() async throws {
+        let guest = GuestArtifacts(directory: DriverFixture.guestDirectory)
+        guard guest.exist else {
+            Issue.record("the microVM guest artefacts are missing in \(guest.directory): run scripts/build-guest.sh")
+            return
+        }
+        let image = try ContainerFixture.image.get()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-vm-costs-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let disks = RootDisk(cacheDirectory: scratch, qemuImg: "qemu-img")
+
+        // Two concurrent requests build the disk once.
+        let began = ContinuousClock.now
+        async let first = disks.base(digest: "sha256:costs", layers: { [image] })
+        async let second = disks.base(digest: "sha256:costs", layers: { [image] })
+        let (a, b) = try await (first, second)
+        let build = ContinuousClock.now - began
+        #expect(a == b)
+        let reuse = ContinuousClock.now
+        _ = try await disks.base(digest: "sha256:costs", layers: { throw RuntimeError(.internalError, "must not rebuild") })
+        let cached = ContinuousClock.now - reuse
+        var info = stat()
+        #expect(stat(a, &info) == 0)
+        #expect(Int64(info.st_size) >= 1 << 30)
+        #expect(Int64(info.st_blocks) * 512 < 200 << 20) // sparse
+
+        let overlayBegan = ContinuousClock.now
+        try await disks.createOverlay("\(scratch)/overlay.qcow2", base: a)
+        let overlay = ContinuousClock.now - overlayBegan
+
+        let config = GuestConfig(args: ["sh"], env: ["PATH=/bin"], workingDirectory: "/", user: "", hostname: "h", network: nil)
+        let tail = MachineInitrd.configArchive(config)
+        let copyBegan = ContinuousClock.now
+        #expect(try MachineInitrd.assemble(base: guest.initrd, tail: tail, into: "\(scratch)/initrd.img"))
+        let copied = ContinuousClock.now - copyBegan
+        let reuseBegan = ContinuousClock.now
+        #expect(!(try MachineInitrd.assemble(base: guest.initrd, tail: tail, into: "\(scratch)/initrd.img")))
+        let reused = ContinuousClock.now - reuseBegan
+        print("root disk build \(build) (cached lookup \(cached)), qcow2 overlay \(overlay), initrd first assembly \(copied), reused \(reused)")
+    }
+}
