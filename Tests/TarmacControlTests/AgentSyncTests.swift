@@ -133,4 +133,35 @@ struct AgentSyncTests {
         sync.cancel()
         _ = await sync.result
     }
+
+    @Test("a suspended machine flows through the sync: state, suspend event, wait state=suspended")
+    func suspended() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-sync-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteControlStore(path: directory.appendingPathComponent("control.sqlite").path)
+        try await store.ensureOrg(OrgRecord(slug: "personal", name: "Personal", internalNumericID: 1))
+        try await store.insertApp(AppRecord(id: Identifiers.appID(), name: "web", orgSlug: "personal", network: "default", internalNumericID: 1, createdAt: Date()))
+        let machine = Self.record(name: "vm", state: .started)
+        try await store.insertMachine(machine, events: [])
+        var status = AgentMachineStatus(machineID: machine.id, instanceID: machine.instanceID, state: .suspending, privateIP: "172.30.0.5", restartCount: 0, runtime: "microvm")
+        let suspending = AgentUpdate(sequence: 1, status: status, event: nil)
+        status.state = .suspended
+        let event = MachineEvent(id: ULID.make(), type: "suspend", status: "suspended", source: "flyd", timestamp: Timestamps.unixMillis(Date()))
+        let agent = ScriptedAgent(known: [status], batch: [suspending, AgentUpdate(sequence: 2, status: status, event: event)])
+        let logger = Logger(label: "tarmac-sync-tests") { _ in SwiftLogNoOpLogHandler() }
+        let control = Control(configuration: .init(), store: store, hosts: [Control.Host(id: "host-1", region: "local", runtime: "microvm", api: agent)], logger: logger)
+
+        async let waited = control.waitForMachine(app: "web", id: machine.id, states: ["suspended"], timeout: .seconds(20), version: nil)
+        let sync = Task { try await AgentSync(control: control).run() }
+        defer { sync.cancel() }
+        let response = try await waited
+        #expect(response.state == "suspended")
+        #expect(response.eventID == event.id)
+        let view = try await control.machine(app: "web", id: machine.id)
+        #expect(view.state == "suspended")
+        #expect(view.events?.first?.type == "suspend")
+        sync.cancel()
+        _ = await sync.result
+    }
 }

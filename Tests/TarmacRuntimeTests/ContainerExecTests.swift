@@ -85,6 +85,18 @@ extension ContainerDriverTests {
         }
     }
 
+    @Test func execWithABackgroundChildHoldingTheOutputEndsByTheTimeout() async throws {
+        try await Self.withSleeper { fixture, handle in
+            let started = ContinuousClock.now
+            let result = try await fixture.driver.exec(handle, ExecRequest(command: ["sh", "-c", "sleep 20 & echo started"], timeout: .seconds(2)))
+            let elapsed = ContinuousClock.now - started
+            #expect(result.stdout == "started\n")
+            #expect(elapsed < .seconds(10), "took \(elapsed)")
+            // runc waits for the child's copy of the output, so the exec ends at its timeout.
+            #expect(result.timedOut)
+        }
+    }
+
     @Test func execOutputIsBounded() async throws {
         try await Self.withSleeper { fixture, handle in
             let result = try await fixture.driver.exec(

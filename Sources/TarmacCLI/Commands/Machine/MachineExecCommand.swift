@@ -12,6 +12,7 @@ struct MachineExecCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec",
         abstract: "Run a command inside a started machine.",
+        usage: "tarmac machine exec <id> [--timeout <duration>] [--stdin-file <file> | -i] [-a <app>] [--json] -- <command> [<argument> ...]",
         discussion: """
             The command comes after `--` and is passed as is (no shell): use `-- sh -c '…'` for pipes \
             and variables. Exits with the command's exit status, 128+N when signal N killed it, and \
