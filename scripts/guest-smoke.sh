@@ -87,7 +87,7 @@ boot() {  # INITRD EXITFILE [DISK] ; starts QEMU in the background, sets qemu_pi
   [[ -n "${3:-}" ]] && disk=(-drive "if=none,id=root,file=$3,format=raw" -device virtio-blk-device,drive=root)
   rm -f "$work/control.sock"
   qemu-system-x86_64 -M microvm,x-option-roms=off -nodefaults -no-user-config -nographic -no-reboot \
-    -accel tcg -m 256 -kernel "$guest/vmlinux" -initrd "$1" \
+    -accel tcg -cpu qemu64,+rdrand -m 256 -kernel "$guest/vmlinux" -initrd "$1" \
     -append "console=ttyS0 quiet panic=-1 reboot=t tsc_early_khz=$tsc_khz ${SMOKE_CMDLINE:-}" \
     -serial "file:$work/console-$(basename "$2").log" \
     "${disk[@]}" \
