@@ -43,7 +43,7 @@ struct GuestVMFixture {
         process.arguments = [
             "-M", "microvm,x-option-roms=off", "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
             "-accel", "tcg", "-cpu", "qemu64,+rdrand", "-m", "256", "-kernel", "\(guestDirectory)/vmlinux", "-initrd", "\(directory)/initrd",
-            "-append", "console=ttyS0 quiet panic=-1 reboot=t tsc_early_khz=\(hostTSCKilohertz())",
+            "-append", "console=ttyS0 quiet panic=-1 reboot=t tsc_early_khz=\(hostTSCKilohertz()) \(ProcessInfo.processInfo.environment["TARMAC_GUEST_CMDLINE"] ?? "")",
             "-serial", "file:\(directory)/console.log",
             "-drive", "if=none,id=root,file=\(directory)/root.img,format=raw", "-device", "virtio-blk-device,drive=root",
             "-device", "virtio-serial-device",

@@ -58,6 +58,7 @@ struct GuestVMTests {
         #expect(try await vm.waitForExit(timeout: .seconds(20)), "QEMU did not exit after the main process ended")
         #expect(ExitReport.read(path: vm.exitFile) == GuestExit(exitCode: 77, signal: 0, oomKilled: false))
         #expect(vm.consoleLog.contains("main-started"))
+        if ProcessInfo.processInfo.environment["TARMAC_GUEST_CMDLINE"]?.contains("tarmac.debug") == true { print(vm.consoleLog) }
         await second.close()
     }
 
