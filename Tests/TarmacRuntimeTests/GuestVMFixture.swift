@@ -42,8 +42,8 @@ struct GuestVMFixture {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/qemu-system-x86_64")
         process.arguments = [
             "-M", "microvm,x-option-roms=off", "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
-            "-accel", "tcg", "-m", "256", "-kernel", "\(guestDirectory)/vmlinux", "-initrd", "\(directory)/initrd",
-            "-append", "console=ttyS0 quiet panic=-1 reboot=t tsc_early_khz=\(hostTSCKilohertz())",
+            "-accel", "tcg", "-cpu", "qemu64,+rdrand", "-m", "256", "-kernel", "\(guestDirectory)/vmlinux", "-initrd", "\(directory)/initrd",
+            "-append", "console=ttyS0 quiet panic=-1 reboot=t tsc_early_khz=\(hostTSCKilohertz()) \(ProcessInfo.processInfo.environment["TARMAC_GUEST_CMDLINE"] ?? "")",
             "-serial", "file:\(directory)/console.log",
             "-drive", "if=none,id=root,file=\(directory)/root.img,format=raw", "-device", "virtio-blk-device,drive=root",
             "-device", "virtio-serial-device",

@@ -27,6 +27,9 @@ struct GuestVMTests {
         #expect(String(decoding: plain.stderr, as: UTF8.self) == "err\n")
         #expect(plain.exitCode == 3 && plain.signal == 0 && !plain.timedOut)
 
+        let overridden = try await channel.exec(GuestExecRequest(args: ["sh", "-c", "echo $GREETING"], env: ["GREETING=override"]))
+        #expect(String(decoding: overridden.stdout, as: UTF8.self) == "override\n")
+
         let input = try await channel.exec(GuestExecRequest(args: ["cat"], stdin: Array("piped input".utf8)))
         #expect(String(decoding: input.stdout, as: UTF8.self) == "piped input")
 
@@ -58,6 +61,7 @@ struct GuestVMTests {
         #expect(try await vm.waitForExit(timeout: .seconds(20)), "QEMU did not exit after the main process ended")
         #expect(ExitReport.read(path: vm.exitFile) == GuestExit(exitCode: 77, signal: 0, oomKilled: false))
         #expect(vm.consoleLog.contains("main-started"))
+        if ProcessInfo.processInfo.environment["TARMAC_GUEST_CMDLINE"]?.contains("tarmac.debug") == true { print(vm.consoleLog) }
         await second.close()
     }
 
