@@ -6,6 +6,7 @@ import TarmacSystem
 import Testing
 @testable import TarmacRuntime
 
+extension RuntimeDriverSuites {
 /// MicroVM-only behaviour on real QEMU (TCG): suspend/resume, orphans, the KVM probe.
 @Suite(.serialized, .enabled(if: getuid() == 0, "needs root"))
 struct MicroVMDriverTests {
@@ -121,6 +122,7 @@ struct MicroVMDriverTests {
         return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 }
+}
 
 /// What the killed "agent" of `vmSurvivesAKilledAgentAndIsAdopted` hands to the test.
 struct VMAgentRecord: Codable {
@@ -130,6 +132,7 @@ struct VMAgentRecord: Codable {
     var handle: RuntimeHandle
 }
 
+extension RuntimeDriverSuites {
 /// Costs of the pieces of a microVM start, printed for the record.
 @Suite(.serialized, .enabled(if: getuid() == 0, "needs root"))
 struct MicroVMStartCostTests {
@@ -173,4 +176,5 @@ struct MicroVMStartCostTests {
         let reused = ContinuousClock.now - reuseBegan
         print("root disk build \(build) (cached lookup \(cached)), qcow2 overlay \(overlay), initrd first assembly \(copied), reused \(reused)")
     }
+}
 }

@@ -8,6 +8,7 @@ import TarmacSystem
 import Testing
 @testable import TarmacRuntime
 
+extension RuntimeDriverSuites {
 /// The driver suite both runtimes must pass: each test runs once per driver. MicroVMs boot
 /// under TCG (1.5–2.5 s on an idle host), so each test reuses one machine for several
 /// assertions. Serialized: the machines share test bridges and host octets.
@@ -140,6 +141,7 @@ struct SharedDriverTests {
         await #expect(throws: RuntimeError.self) { _ = try await fixture.driver.start(fixture.spec(["true"], image: "sha256:unknown")) }
         await #expect(throws: RuntimeError.self) { _ = try await fixture.driver.start(fixture.spec([])) }
     }
+}
 }
 
 /// Connects to `address:port` until it accepts; returns the number of attempts.
