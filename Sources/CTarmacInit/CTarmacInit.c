@@ -19,9 +19,14 @@
 // dladdr() cannot tell, so it reads /proc/self/exe and aborts ("Unable to obtain Swift
 // runtime path") when that fails, as it does for PID 1 before anything is mounted. So
 // /proc is mounted here, first thing. The backtracer is switched off too: the guest has no
-// swift-backtrace to run.
+// swift-backtrace to run. And hashing is made deterministic: the runtime seeds its hasher
+// from getrandom() in a static initializer, which blocks until the kernel's CRNG is ready,
+// about a second into an early TCG boot unless the CPU offers RDRAND (QEMU `-cpu
+// qemu64,+rdrand`). Init hashes only what the host sends it, so a fixed seed is fine; the
+// programs it starts get their own environment and are unaffected.
 __attribute__((constructor(101))) static void tarmac_prepare_runtime(void) {
     setenv("SWIFT_BACKTRACE", "enable=no", 1);
+    setenv("SWIFT_DETERMINISTIC_HASHING", "1", 1);
     if (access("/proc/self/exe", F_OK) != 0) {
         (void)mkdir("/proc", 0555);
         (void)mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);

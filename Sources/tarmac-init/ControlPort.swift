@@ -19,6 +19,9 @@ struct ControlPort {
     static let recheckInterval: Duration = .seconds(1)
     /// Output beyond this (a host that stopped reading) ends the session.
     static let outputLimit = 48 << 20
+    /// See `nudgeUntil`.
+    static let nudgeWindow: Duration = .seconds(2)
+    static let nudgeInterval: Duration = .milliseconds(10)
 
     let fd: Int32
     private(set) var connected = false
@@ -30,6 +33,12 @@ struct ControlPort {
     private var output: [UInt8] = []
     private var lastInput = ContinuousClock.now
     private var lastCheck = ContinuousClock.now
+    /// Until then (and until a host says hello), wake every `nudgeInterval`. QEMU reads a
+    /// chardev only while the guest can take input, and re-checks that only when its main
+    /// loop wakes; a host that connected before the guest opened the port has its hello
+    /// waiting in the socket, and an idle guest may not cause a wake-up for seconds. Each
+    /// guest timer expiry wakes QEMU's main loop, which then delivers the hello.
+    private var nudgeUntil: ContinuousClock.Instant?
 
     static func open(_ device: String) -> ControlPort? {
         let fd = Glibc.open(device, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
@@ -41,6 +50,7 @@ struct ControlPort {
         _ = fcntl(fd, F_SETFL, O_NONBLOCK | O_ASYNC)
         var port = ControlPort(fd: fd)
         port.refresh()
+        port.nudgeUntil = ContinuousClock.now + Self.nudgeWindow
         return port
     }
 
@@ -55,6 +65,7 @@ struct ControlPort {
         if nowConnected != connected {
             connected = nowConnected
             dropSession()
+            if connected { nudgeUntil = lastCheck + Self.nudgeWindow }
             Console.debug(connected ? "host connected to the control port" : "host left the control port")
         }
     }
@@ -70,6 +81,8 @@ struct ControlPort {
 
     /// When the loop must wake for this port even without events.
     var nextDeadline: ContinuousClock.Instant? {
+        let now = ContinuousClock.now
+        if !greeted, let nudgeUntil, now < nudgeUntil { return now + Self.nudgeInterval }
         if !connected { return lastCheck + Self.recheckInterval }
         if decoder.hasPartialFrame { return lastInput + Self.stallTimeout }
         return nil

@@ -63,6 +63,11 @@ struct GuestInit {
         let control = ports[GuestProtocol.controlPort].flatMap(ControlPort.open)
 
         let identity = try Identity.resolve(config.user)
+        // Like container runtimes, create a missing working directory for the main process.
+        if !config.workingDirectory.isEmpty && !FileSystem.isDirectory(config.workingDirectory) {
+            try FileSystem.makeDirectories(config.workingDirectory)
+            _ = chown(config.workingDirectory, identity.uid, identity.gid)
+        }
         let nullInput = open("/dev/null", O_RDONLY | O_CLOEXEC)
         defer { if nullInput >= 0 { close(nullInput) } }
         let oomBaseline = ProcessTable.oomKills()

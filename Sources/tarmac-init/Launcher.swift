@@ -35,6 +35,9 @@ struct Launcher {
         guard let program = args.first, !program.isEmpty else {
             throw Failure(message: "no command to run (the image has no entrypoint or cmd)", exitCode: 127)
         }
+        if !workingDirectory.isEmpty && !FileSystem.isDirectory(workingDirectory) {
+            throw Failure(message: "working directory \(workingDirectory) does not exist", exitCode: 126)
+        }
         let path = try resolve(program)
         var code: Int32 = 0
         let pid = withCStrings(args) { argv in

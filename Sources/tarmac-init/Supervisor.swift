@@ -122,6 +122,7 @@ struct Supervisor {
                 Console.error("host speaks protocol version \(version), init speaks \(GuestProtocol.version)")
             }
             port.greet(mainPID: mainExit == nil ? mainPID : 0)
+            Console.debug("host said hello; session \(port.session)")
         case .exec(let id, let request):
             switch ExecSession.start(id: id, session: port.session, request: request, config: config) {
             case .success(let exec): execs.append(exec)

@@ -58,7 +58,8 @@ import TarmacGuestProtocol
             try await channel.signal(15)
             let signalled = clock.now - start
             #expect(signalled < .milliseconds(500))
-            #expect(try await slow.stdout == Array("slow".utf8))
+            let slowResult = try await slow
+            #expect(slowResult.stdout == Array("slow".utf8))
         }
     }
 
@@ -70,11 +71,13 @@ import TarmacGuestProtocol
         defer { guest.stop() }
         try await withGuestChannel(socketPath: path, timeout: .seconds(5)) { channel in
             #expect(channel.mainPID == 42)
-            #expect(try await channel.status().running)
+            let status = try await channel.status()
+            #expect(status.running)
         }
         // Reconnect: a second session on the same socket works too.
         try await withGuestChannel(socketPath: path, timeout: .seconds(5)) { channel in
-            #expect(try await channel.status().pid == 42)
+            let status = try await channel.status()
+            #expect(status.pid == 42)
         }
         #expect(guest.received.filter { if case .hello = $0 { true } else { false } }.count == 2)
     }
@@ -84,12 +87,12 @@ import TarmacGuestProtocol
         let guest = try FakeGuest(path: path) { _ in nil }
         defer { guest.stop() }
         let channel = try await GuestChannel.connect(socketPath: path, timeout: .seconds(5))
-        async let status = channel.status()
+        let status = Task { try await channel.status() }
         try await Task.sleep(for: .milliseconds(100))
         guest.send(GuestMessage.exited(GuestExit(exitCode: 7, signal: 0, oomKilled: false)).framed())
         #expect(try await channel.waitForExit().exitCode == 7)
         guest.disconnect()
-        await #expect(throws: RuntimeError.self) { try await status }
+        await #expect(throws: RuntimeError.self) { try await status.value }
         await #expect(throws: RuntimeError.self) { try await channel.exec(GuestExecRequest(args: ["x"])) }
         await channel.close()
     }

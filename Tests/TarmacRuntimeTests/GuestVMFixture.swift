@@ -42,8 +42,8 @@ struct GuestVMFixture {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/qemu-system-x86_64")
         process.arguments = [
             "-M", "microvm,x-option-roms=off", "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
-            "-accel", "tcg", "-m", "256", "-kernel", "\(guestDirectory)/vmlinux", "-initrd", "\(directory)/initrd",
-            "-append", "console=ttyS0 quiet panic=-1 reboot=t",
+            "-accel", "tcg", "-cpu", "qemu64,+rdrand", "-m", "256", "-kernel", "\(guestDirectory)/vmlinux", "-initrd", "\(directory)/initrd",
+            "-append", "console=ttyS0 quiet panic=-1 reboot=t tsc_early_khz=\(hostTSCKilohertz()) \(ProcessInfo.processInfo.environment["TARMAC_GUEST_CMDLINE"] ?? "")",
             "-serial", "file:\(directory)/console.log",
             "-drive", "if=none,id=root,file=\(directory)/root.img,format=raw", "-device", "virtio-blk-device,drive=root",
             "-device", "virtio-serial-device",
@@ -77,6 +77,18 @@ struct GuestVMFixture {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// The host's TSC frequency, which TCG's guest TSC runs at: without it the guest kernel
+    /// hangs calibrating against the PIT on these hosts (docs/microvm-guest.md).
+    static func hostTSCKilohertz() -> Int {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        for line in cpuinfo.split(separator: "\n") where line.hasPrefix("cpu MHz") {
+            if let value = line.split(separator: ":").last.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) {
+                return Int(value * 1000)
+            }
+        }
+        return 2_000_000
     }
 
     private static func run(_ tool: String, _ arguments: [String]) throws {

@@ -58,6 +58,7 @@ struct GuestVMTests {
         #expect(try await vm.waitForExit(timeout: .seconds(20)), "QEMU did not exit after the main process ended")
         #expect(ExitReport.read(path: vm.exitFile) == GuestExit(exitCode: 77, signal: 0, oomKilled: false))
         #expect(vm.consoleLog.contains("main-started"))
+        if ProcessInfo.processInfo.environment["TARMAC_GUEST_CMDLINE"]?.contains("tarmac.debug") == true { print(vm.consoleLog) }
         await second.close()
     }
 
@@ -66,7 +67,8 @@ struct GuestVMTests {
         defer { vm.cleanUp() }
         try await withGuestChannel(socketPath: vm.controlSocket, timeout: .seconds(60)) { channel in
             try await channel.poweroff()
-            #expect(try await vm.waitForExit(timeout: .seconds(20)), "QEMU did not exit after poweroff")
+            let exited = try await vm.waitForExit(timeout: .seconds(20))
+            #expect(exited, "QEMU did not exit after poweroff")
         }
         // sh does not trap SIGTERM: it dies of it.
         #expect(ExitReport.read(path: vm.exitFile) == GuestExit(exitCode: 0, signal: 15, oomKilled: false))

@@ -56,7 +56,7 @@ public actor GuestChannel {
             case .incompatible(let version):
                 throw RuntimeError(.unsupported, "the guest's init speaks protocol version \(version); this agent speaks \(GuestProtocol.version) (rebuild the guest image)")
             case .timedOut:
-                problem = "connected to \(socketPath) but the guest's init never answered"
+                problem = "connected to \(socketPath) but the guest's init never answered (still booting, or another agent holds the channel)"
             case .closed:
                 try Task.checkCancellation()
                 problem = "\(socketPath) closed the connection before the guest's init answered"
