@@ -16,7 +16,7 @@ struct MicroVMDriverTests {
         let fixture = try await DriverFixture.make(.microvm)
         defer { fixture.removeBase() }
         let driver = try #require(fixture.driver as? MicroVMDriver)
-        let spec = fixture.spec(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.2; done"], host: 70)
+        let spec = fixture.spec(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.2; done"], host: 70)
         let handle = try await driver.start(spec)
         try await Task.sleep(for: .seconds(2))
         let before = try await counter(driver, handle)
@@ -61,7 +61,7 @@ struct MicroVMDriverTests {
         try? FileManager.default.removeItem(atPath: record)
         await #expect(processExitsWith: .signal(SIGKILL)) {
             let fixture = try await DriverFixture.make(.microvm)
-            let spec = fixture.spec(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.2; done"], host: 72)
+            let spec = fixture.spec(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.2; done"], host: 72)
             let handle = try await fixture.driver.start(spec)
             try JSONEncoder().encode(VMAgentRecord(base: fixture.base, spec: spec, handle: handle)).write(to: URL(fileURLWithPath: VMAgentRecord.path))
             kill(getpid(), SIGKILL)
