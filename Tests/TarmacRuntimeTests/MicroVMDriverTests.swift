@@ -88,6 +88,25 @@ struct MicroVMDriverTests {
         await driver.discard(snapshot)
     }
 
+    /// A start while the previous instance still runs replaces it; the old instance's
+    /// waiter learns it was killed.
+    @Test func startReplacesARunningInstance() async throws {
+        let fixture = try await DriverFixture.make(.microvm)
+        defer { fixture.removeBase() }
+        let id = Identifiers.machineID()
+        var first = fixture.spec(["sleep", "1000"], id: id, host: 73)
+        first.instanceID = "01FIRST"
+        let old = try await fixture.driver.start(first)
+        var second = fixture.spec(["sh", "-c", "exit 5"], id: id, host: 73)
+        second.instanceID = "01SECOND"
+        let replacement = try await fixture.driver.start(second)
+        #expect(try await fixture.wait(old).signal == Int(SIGKILL))
+        #expect(try await fixture.wait(replacement).exitCode == 5)
+        try await fixture.driver.cleanup(old)
+        try await fixture.driver.cleanup(replacement)
+        #expect(fixture.leftovers(replacement).isEmpty)
+    }
+
     @Test func removeOrphansKillsUnknownVMs() async throws {
         let fixture = try await DriverFixture.make(.microvm, prefix: "tmvmorph")
         defer { fixture.removeBase() }

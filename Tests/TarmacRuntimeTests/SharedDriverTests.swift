@@ -63,9 +63,11 @@ struct SharedDriverTests {
         #expect(echo.stderr == "oops\n")
         let route = try await fixture.driver.exec(handle, ExecRequest(command: ["ip", "route"]))
         #expect(route.stdout.contains("default via \(fixture.subnet.gateway)"))
-        if kind == .microvm { // The container driver's exec does not take stdin yet.
+        if kind == .microvm { // The container driver's exec does not take stdin or a timeout yet.
             let input = try await fixture.driver.exec(handle, ExecRequest(command: ["cat"], stdin: Array("piped\n".utf8)))
             #expect(input.stdout == "piped\n")
+            let slow = try await fixture.driver.exec(handle, ExecRequest(command: ["sleep", "30"], timeout: .seconds(1)))
+            #expect(slow.timedOut)
         }
 
         // Re-adoption: a new driver (agent restart) finds the machine from the persisted handle.
