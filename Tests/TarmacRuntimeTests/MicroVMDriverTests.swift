@@ -155,6 +155,29 @@ extension RuntimeDriverSuites {
 /// Costs of the pieces of a microVM start, printed for the record.
 @Suite(.serialized, .enabled(if: getuid() == 0, "needs root"))
 struct MicroVMStartCostTests {
+    /// `start()` → first TCP connection to a server in the guest, the figure an API client
+    /// sees (POST, wait for started, connect), five cold starts of the same machine.
+    @Test func startToFirstConnect() async throws {
+        let fixture = try await DriverFixture.make(.microvm)
+        defer { fixture.removeBase() }
+        let id = Identifiers.machineID()
+        var starts: [Duration] = [], connects: [Duration] = []
+        for _ in 0..<5 {
+            let spec = fixture.spec(["httpd", "-f", "-p", "8080", "-h", "/www"], id: id, host: 74)
+            let began = ContinuousClock.now
+            let handle = try await fixture.driver.start(spec)
+            starts.append(ContinuousClock.now - began)
+            _ = try await connectTCP(spec.network.address, port: 8080, timeout: fixture.patience)
+            connects.append(ContinuousClock.now - began)
+            try await fixture.driver.signal(handle, SIGKILL)
+            _ = try await fixture.wait(handle)
+            try await fixture.driver.cleanup(handle)
+        }
+        let median = { (values: [Duration]) in values.sorted()[values.count / 2] }
+        print("microvm start() median \(median(starts)), start → first TCP connect median \(median(connects)) (all \(connects.sorted()))")
+        #expect(median(connects) < .seconds(30))
+    }
+
     @Test func rootDiskAndInitrdCosts() async throws {
         let guest = GuestArtifacts(directory: DriverFixture.guestDirectory)
         guard guest.exist else {
