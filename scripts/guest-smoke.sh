@@ -7,7 +7,8 @@
 #   - the main process's exit code reaches the exit port's file,
 #   - QEMU exits by itself when the main process ends,
 #   - a program that does not exist is reported as exit 127 with an error,
-#   - a failure before the main process (no root disk) is reported and powers off.
+#   - a failure before the main process (no root disk) is reported and powers off,
+#   - a main process killed by the OOM killer is reported as such.
 #
 #   scripts/guest-smoke.sh [--guest DIR] [--runs N] [--bench N] [--keep]
 # --bench N: afterwards, N boots of a machine whose main process is busybox httpd itself,
@@ -194,6 +195,19 @@ if [[ "$report" == *'"error": "init: block device /dev/vdz did not appear'* ]]; 
 else
   fail "no root disk: exit report $report"
   cat "$work/console-exit.3.log" >&2 || true
+fi
+
+# --- 3b. the OOM killer ends the main process: reported as SIGKILL with oomKilled ----------
+make_initrd '{"args": ["/bin/sh", "-c", "x=aaaaaaaaaaaaaaaa; while :; do x=$x$x; done"], "env": ["PATH=/bin"]}' "$work/initrd5.cpio"
+rm -f "$work/exit.5"
+boot "$work/initrd5.cpio" "$work/exit.5" "$work/root.img"
+wait_qemu 90 || { fail "oom: QEMU did not exit"; kill "$qemu_pid"; qemu_pid=""; }
+report=$(python3 "$wire" exit "$work/exit.5")
+if [[ "$report" == '{"exitCode": 0, "signal": 9, "oomKilled": true, "error": null}' ]]; then
+  log "oom: $report"
+else
+  fail "oom: exit report $report"
+  cat "$work/console-exit.5.log" >&2 || true
 fi
 
 # --- 4. boot benchmark: the main process is the HTTP server itself ---------------------------

@@ -34,7 +34,7 @@ struct ExecSession {
         guard let outPipe = Pipe.make(initReads: true), let errPipe = Pipe.make(initReads: true), let inPipe = Pipe.make(initReads: false) else {
             return .failure(ExecFailure(message: "cannot create pipes: \(String(cString: strerror(errno)))", exitCode: 126))
         }
-        let env = Launcher.environment(config.env + request.env, identity: identity, hostname: config.hostname)
+        let env = Launcher.environment(Launcher.merge(config.env, request.env), identity: identity, hostname: config.hostname)
         let launcher = Launcher(args: request.args, env: env,
                                 workingDirectory: request.workingDirectory ?? config.workingDirectory,
                                 identity: identity, stdin: inPipe.read, stdout: outPipe.write, stderr: errPipe.write)

@@ -30,6 +30,21 @@ struct Launcher {
         return result
     }
 
+    /// `base` with `overrides` applied: one entry per name (getenv would see only the first
+    /// of two), the override's value in the base entry's place.
+    static func merge(_ base: [String], _ overrides: [String]) -> [String] {
+        func name(_ entry: String) -> Substring { entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+        var result = base
+        for entry in overrides {
+            if let index = result.firstIndex(where: { name($0) == name(entry) }) {
+                result[index] = entry
+            } else {
+                result.append(entry)
+            }
+        }
+        return result
+    }
+
     /// Starts the program; the pid on success. A child that failed to exec is reaped here.
     func spawn() throws(Failure) -> pid_t {
         guard let program = args.first, !program.isEmpty else {

@@ -27,6 +27,9 @@ struct GuestVMTests {
         #expect(String(decoding: plain.stderr, as: UTF8.self) == "err\n")
         #expect(plain.exitCode == 3 && plain.signal == 0 && !plain.timedOut)
 
+        let overridden = try await channel.exec(GuestExecRequest(args: ["sh", "-c", "echo $GREETING"], env: ["GREETING=override"]))
+        #expect(String(decoding: overridden.stdout, as: UTF8.self) == "override\n")
+
         let input = try await channel.exec(GuestExecRequest(args: ["cat"], stdin: Array("piped input".utf8)))
         #expect(String(decoding: input.stdout, as: UTF8.self) == "piped input")
 
