@@ -22,9 +22,12 @@ struct MicroVMDriverTests {
         let before = try await counter(driver, handle)
         #expect(before > 0)
 
+        // A waiter (the agent's) sees the suspend as the end of its wait, not as an exit.
+        let waiter = Task { try await driver.wait(handle) }
         let suspendBegan = ContinuousClock.now
         let snapshot = try await driver.suspend(handle)
         let suspendTook = ContinuousClock.now - suspendBegan
+        await #expect(throws: CancellationError.self) { _ = try await waiter.value }
         #expect(!Processes.isAlive(pid: handle.pid, startTime: handle.pidStartTime))
         // The agent may clean up the stopped instance; the snapshot must survive it.
         try await driver.cleanup(handle)

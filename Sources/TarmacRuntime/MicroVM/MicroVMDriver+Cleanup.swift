@@ -20,6 +20,7 @@ extension MicroVMDriver {
         }
         try? FileManager.default.removeItem(atPath: exitFile(of: handle, layout))
         try? FileManager.default.removeItem(atPath: killMarker(of: handle, layout))
+        try? FileManager.default.removeItem(atPath: suspendMarker(of: handle, layout))
         rmdir(layout.exitDirectory) // only when empty
     }
 
