@@ -51,6 +51,7 @@ struct DriverFixture: Sendable {
         case .microvm:
             let guest = GuestArtifacts(directory: guestDirectory)
             guard guest.exist else {
+                if existing == nil { try? FileManager.default.removeItem(atPath: base) }
                 Issue.record("the microVM guest artefacts are missing in \(guestDirectory): run scripts/build-guest.sh (or set TARMAC_GUEST_DIR)")
                 throw RuntimeError(.unsupported, "missing guest artefacts")
             }
