@@ -8,6 +8,7 @@ import TarmacSystem
 import Testing
 @testable import TarmacRuntime
 
+extension RuntimeDriverSuites {
 /// Real containers with runc. Serialized: they share the test bridge and the host's cgroups.
 @Suite(.serialized, .enabled(if: ContainerFixture.canRunContainers, "needs root, runc and busybox"))
 struct ContainerDriverTests {
@@ -307,6 +308,7 @@ struct ContainerDriverTests {
         #expect(median < .milliseconds(150))
         #expect(ratio < 3)
     }
+}
 }
 
 /// What the killed "agent" of `machineSurvivesAKilledAgent` hands to the test.

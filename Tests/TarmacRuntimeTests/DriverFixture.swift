@@ -14,10 +14,10 @@ enum DriverKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
 /// One driver under test with its own state directory, test bridge and resource prefix.
 /// Containers use `ContainerFixture`'s bridge (tmtestbr0, 10.213.7.0/24, prefix tmtest);
-/// microVMs their own (tmvmbr0, 10.213.8.0/24, prefix tmvm), always under TCG.
+/// microVMs their own (tmvmbr0, 10.213.12.0/24, prefix tmvm), always under TCG.
 struct DriverFixture: Sendable {
     static let vmBridge = "tmvmbr0"
-    static let vmSubnet = IPv4CIDR(constant: IPv4Address(0x0AD5_0800), prefixLength: 24) // 10.213.8.0/24
+    static let vmSubnet = IPv4CIDR(constant: IPv4Address(0x0AD5_0C00), prefixLength: 24) // 10.213.12.0/24 (10.213.8 is HostNetworkTests)
     static let vmPrefix = "tmvm"
 
     /// Guest artefacts: `$TARMAC_GUEST_DIR`, else `/var/lib/tarmac/guest`.
@@ -51,6 +51,7 @@ struct DriverFixture: Sendable {
         case .microvm:
             let guest = GuestArtifacts(directory: guestDirectory)
             guard guest.exist else {
+                if existing == nil { try? FileManager.default.removeItem(atPath: base) }
                 Issue.record("the microVM guest artefacts are missing in \(guestDirectory): run scripts/build-guest.sh (or set TARMAC_GUEST_DIR)")
                 throw RuntimeError(.unsupported, "missing guest artefacts")
             }

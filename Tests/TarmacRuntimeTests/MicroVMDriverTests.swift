@@ -6,6 +6,7 @@ import TarmacSystem
 import Testing
 @testable import TarmacRuntime
 
+extension RuntimeDriverSuites {
 /// MicroVM-only behaviour on real QEMU (TCG): suspend/resume, orphans, the KVM probe.
 @Suite(.serialized, .enabled(if: getuid() == 0, "needs root"))
 struct MicroVMDriverTests {
@@ -15,15 +16,18 @@ struct MicroVMDriverTests {
         let fixture = try await DriverFixture.make(.microvm)
         defer { fixture.removeBase() }
         let driver = try #require(fixture.driver as? MicroVMDriver)
-        let spec = fixture.spec(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.2; done"], host: 70)
+        let spec = fixture.spec(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.2; done"], host: 70)
         let handle = try await driver.start(spec)
         try await Task.sleep(for: .seconds(2))
         let before = try await counter(driver, handle)
         #expect(before > 0)
 
+        // A waiter (the agent's) sees the suspend as the end of its wait, not as an exit.
+        let waiter = Task { try await driver.wait(handle) }
         let suspendBegan = ContinuousClock.now
         let snapshot = try await driver.suspend(handle)
         let suspendTook = ContinuousClock.now - suspendBegan
+        await #expect(throws: CancellationError.self) { _ = try await waiter.value }
         #expect(!Processes.isAlive(pid: handle.pid, startTime: handle.pidStartTime))
         // The agent may clean up the stopped instance; the snapshot must survive it.
         try await driver.cleanup(handle)
@@ -60,7 +64,7 @@ struct MicroVMDriverTests {
         try? FileManager.default.removeItem(atPath: record)
         await #expect(processExitsWith: .signal(SIGKILL)) {
             let fixture = try await DriverFixture.make(.microvm)
-            let spec = fixture.spec(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.2; done"], host: 72)
+            let spec = fixture.spec(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.2; done"], host: 72)
             let handle = try await fixture.driver.start(spec)
             try JSONEncoder().encode(VMAgentRecord(base: fixture.base, spec: spec, handle: handle)).write(to: URL(fileURLWithPath: VMAgentRecord.path))
             kill(getpid(), SIGKILL)
@@ -85,6 +89,25 @@ struct MicroVMDriverTests {
         try await driver.cleanup(resumed)
         #expect(fixture.leftovers(resumed).isEmpty)
         await driver.discard(snapshot)
+    }
+
+    /// A start while the previous instance still runs replaces it; the old instance's
+    /// waiter learns it was killed.
+    @Test func startReplacesARunningInstance() async throws {
+        let fixture = try await DriverFixture.make(.microvm)
+        defer { fixture.removeBase() }
+        let id = Identifiers.machineID()
+        var first = fixture.spec(["sleep", "1000"], id: id, host: 73)
+        first.instanceID = "01FIRST"
+        let old = try await fixture.driver.start(first)
+        var second = fixture.spec(["sh", "-c", "exit 5"], id: id, host: 73)
+        second.instanceID = "01SECOND"
+        let replacement = try await fixture.driver.start(second)
+        #expect(try await fixture.wait(old).signal == Int(SIGKILL))
+        #expect(try await fixture.wait(replacement).exitCode == 5)
+        try await fixture.driver.cleanup(old)
+        try await fixture.driver.cleanup(replacement)
+        #expect(fixture.leftovers(replacement).isEmpty)
     }
 
     @Test func removeOrphansKillsUnknownVMs() async throws {
@@ -121,6 +144,7 @@ struct MicroVMDriverTests {
         return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 }
+}
 
 /// What the killed "agent" of `vmSurvivesAKilledAgentAndIsAdopted` hands to the test.
 struct VMAgentRecord: Codable {
@@ -130,9 +154,33 @@ struct VMAgentRecord: Codable {
     var handle: RuntimeHandle
 }
 
+extension RuntimeDriverSuites {
 /// Costs of the pieces of a microVM start, printed for the record.
 @Suite(.serialized, .enabled(if: getuid() == 0, "needs root"))
 struct MicroVMStartCostTests {
+    /// `start()` → first TCP connection to a server in the guest, the figure an API client
+    /// sees (POST, wait for started, connect), five cold starts of the same machine.
+    @Test func startToFirstConnect() async throws {
+        let fixture = try await DriverFixture.make(.microvm)
+        defer { fixture.removeBase() }
+        let id = Identifiers.machineID()
+        var starts: [Duration] = [], connects: [Duration] = []
+        for _ in 0..<5 {
+            let spec = fixture.spec(["httpd", "-f", "-p", "8080", "-h", "/www"], id: id, host: 74)
+            let began = ContinuousClock.now
+            let handle = try await fixture.driver.start(spec)
+            starts.append(ContinuousClock.now - began)
+            _ = try await connectTCP(spec.network.address, port: 8080, timeout: fixture.patience)
+            connects.append(ContinuousClock.now - began)
+            try await fixture.driver.signal(handle, SIGKILL)
+            _ = try await fixture.wait(handle)
+            try await fixture.driver.cleanup(handle)
+        }
+        let median = { (values: [Duration]) in values.sorted()[values.count / 2] }
+        print("microvm start() median \(median(starts)), start → first TCP connect median \(median(connects)) (all \(connects.sorted()))")
+        #expect(median(connects) < .seconds(30))
+    }
+
     @Test func rootDiskAndInitrdCosts() async throws {
         let guest = GuestArtifacts(directory: DriverFixture.guestDirectory)
         guard guest.exist else {
@@ -173,4 +221,5 @@ struct MicroVMStartCostTests {
         let reused = ContinuousClock.now - reuseBegan
         print("root disk build \(build) (cached lookup \(cached)), qcow2 overlay \(overlay), initrd first assembly \(copied), reused \(reused)")
     }
+}
 }

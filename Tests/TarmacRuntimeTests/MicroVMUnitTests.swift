@@ -82,7 +82,7 @@ struct QEMUArgumentsTests {
         let arguments = make(.tcg).arguments
         let line = arguments.joined(separator: " ")
         #expect(line.contains("-M microvm,x-option-roms=off -nodefaults -no-user-config -display none -no-reboot -accel tcg"))
-        #expect(!arguments.contains("-cpu"))
+        #expect(line.contains("-cpu qemu64,+rdrand"))
         #expect(line.contains("-smp 2 -m 256 -kernel /g/vmlinux -initrd /m/initrd.img"))
         let append = arguments[arguments.firstIndex(of: "-append").map { $0 + 1 } ?? 0]
         #expect(append == "console=ttyS0 quiet panic=-1 reboot=t tsc_early_khz=2596144")

@@ -8,6 +8,7 @@ import TarmacSystem
 import Testing
 @testable import TarmacRuntime
 
+extension RuntimeDriverSuites {
 /// The driver suite both runtimes must pass: each test runs once per driver. MicroVMs boot
 /// under TCG (1.5–2.5 s on an idle host), so each test reuses one machine for several
 /// assertions. Serialized: the machines share test bridges and host octets.
@@ -62,9 +63,11 @@ struct SharedDriverTests {
         #expect(echo.stderr == "oops\n")
         let route = try await fixture.driver.exec(handle, ExecRequest(command: ["ip", "route"]))
         #expect(route.stdout.contains("default via \(fixture.subnet.gateway)"))
-        if kind == .microvm { // The container driver's exec does not take stdin yet.
+        if kind == .microvm { // The container driver's exec does not take stdin or a timeout yet.
             let input = try await fixture.driver.exec(handle, ExecRequest(command: ["cat"], stdin: Array("piped\n".utf8)))
             #expect(input.stdout == "piped\n")
+            let slow = try await fixture.driver.exec(handle, ExecRequest(command: ["sleep", "30"], timeout: .seconds(1)))
+            #expect(slow.timedOut)
         }
 
         // Re-adoption: a new driver (agent restart) finds the machine from the persisted handle.
@@ -140,6 +143,7 @@ struct SharedDriverTests {
         await #expect(throws: RuntimeError.self) { _ = try await fixture.driver.start(fixture.spec(["true"], image: "sha256:unknown")) }
         await #expect(throws: RuntimeError.self) { _ = try await fixture.driver.start(fixture.spec([])) }
     }
+}
 }
 
 /// Connects to `address:port` until it accepts; returns the number of attempts.

@@ -22,17 +22,21 @@ public enum KVMProbe {
     static let marker = "TARMAC-KVM-PROBE-OK"
 
     /// The cached verdict when its key still matches, else a fresh probe (written back).
+    /// The verdict is kept next to the guest artefacts (one probe per host, whatever data
+    /// directory an agent uses), or in `cacheDirectory` when that is not writable.
     public static func verdict(guest: GuestArtifacts, qemu: String, cacheDirectory: String, timeout: Duration) async -> Verdict {
         let key = cacheKey(guest: guest, qemu: qemu)
-        let cacheFile = "\(cacheDirectory)/kvm-probe.json"
-        if let data = FileManager.default.contents(atPath: cacheFile),
-           let cached = try? JSONDecoder().decode(Verdict.self, from: data), cached.key == key {
-            return cached
+        let candidates = ["\(guest.directory)/kvm-probe.json", "\(cacheDirectory)/kvm-probe.json"]
+        for file in candidates {
+            if let data = FileManager.default.contents(atPath: file),
+               let cached = try? JSONDecoder().decode(Verdict.self, from: data), cached.key == key {
+                return cached
+            }
         }
         let verdict = await probe(guest: guest, qemu: qemu, timeout: timeout, key: key)
         if let data = try? JSONEncoder().encode(verdict) {
             try? FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
-            try? data.write(to: URL(fileURLWithPath: cacheFile), options: .atomic)
+            for file in candidates where (try? data.write(to: URL(fileURLWithPath: file), options: .atomic)) != nil { break }
         }
         return verdict
     }

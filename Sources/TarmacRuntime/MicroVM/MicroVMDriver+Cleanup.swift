@@ -10,9 +10,17 @@ extension MicroVMDriver {
     public func cleanup(_ handle: RuntimeHandle) async throws {
         let layout = try layout(for: handle)
         await channels.drop(controlSocket(of: handle, layout))
-        try await teardown(layout, process: handle.pid > 0 ? process(of: handle) : nil)
+        let own: QEMUProcess? = handle.pid > 0 ? process(of: handle) : nil
+        let current = QEMUProcess.read(pidFile: layout.pidFile)
+        if let current, current != own, current.isRunning {
+            // A newer instance of the machine runs now: leave its VM alone, end only ours.
+            if let own { await own.terminate() }
+        } else {
+            try await teardown(layout, process: own)
+        }
         try? FileManager.default.removeItem(atPath: exitFile(of: handle, layout))
         try? FileManager.default.removeItem(atPath: killMarker(of: handle, layout))
+        try? FileManager.default.removeItem(atPath: suspendMarker(of: handle, layout))
         rmdir(layout.exitDirectory) // only when empty
     }
 
@@ -21,7 +29,11 @@ extension MicroVMDriver {
     /// A suspended machine's `snapshot/` stays (see `discard`). Idempotent.
     func teardown(_ layout: MicroVMLayout, process: QEMUProcess?) async throws {
         var problems: [String] = []
+        // A QEMU still running here is replaced (a start without cleanup, as after an agent
+        // crash): its instance's waiter is told it was killed.
+        let recorded: [String: String]? = try? Self.readJSON(layout.handleFile)
         for qemu in [process, QEMUProcess.read(pidFile: layout.pidFile)].compactMap({ $0 }) where qemu.isRunning {
+            if let marker = recorded?[MicroVMLayout.Key.killMarker] { try? ScratchFile.write("killed\n", to: marker) }
             qemu.kill(SIGKILL)
             if !(await qemu.waitForExit(timeout: .seconds(5))) { problems.append("QEMU pid \(qemu.pid) survived SIGKILL") }
         }

@@ -18,6 +18,15 @@ extension MicroVMDriver {
         handle.details[MicroVMLayout.Key.killMarker] ?? layout.killMarker
     }
 
+    /// Marks that QEMU ended because the machine was suspended (next to the kill marker).
+    func suspendMarker(of handle: RuntimeHandle, _ layout: MicroVMLayout) -> String {
+        Self.suspendMarker(killMarker: killMarker(of: handle, layout))
+    }
+
+    static func suspendMarker(killMarker: String) -> String {
+        (killMarker.hasSuffix(".killed") ? String(killMarker.dropLast(".killed".count)) : killMarker) + ".suspended"
+    }
+
     func controlSocket(of handle: RuntimeHandle, _ layout: MicroVMLayout) -> String {
         handle.details[MicroVMLayout.Key.controlSocket] ?? layout.controlSocket
     }
@@ -70,6 +79,9 @@ extension MicroVMDriver {
 
     // MARK: wait, status
 
+    /// Waits for QEMU to end and reports how the main process ended. When QEMU ended
+    /// because the machine was suspended, the process has not ended: the wait ends with
+    /// `CancellationError` (as if the waiter had been cancelled) rather than an exit.
     public func wait(_ handle: RuntimeHandle) async throws -> ExitStatus {
         let layout = try layout(for: handle)
         let qemu = process(of: handle)
@@ -77,6 +89,9 @@ extension MicroVMDriver {
             try await Task.sleep(for: configuration.pollInterval)
         }
         await channels.drop(controlSocket(of: handle, layout))
+        if FileManager.default.fileExists(atPath: suspendMarker(of: handle, layout)) {
+            throw CancellationError()
+        }
         return finalStatus(handle, layout)
     }
 

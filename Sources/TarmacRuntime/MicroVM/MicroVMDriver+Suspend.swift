@@ -33,6 +33,8 @@ extension MicroVMDriver {
             throw RuntimeError(.internalError, "suspending machine \(handle.machineID) failed: \(error)")
         }
         await channels.drop(controlSocket(of: handle, layout))
+        let suspended = suspendMarker(of: handle, layout)
+        try? ScratchFile.write("suspended\n", to: suspended)
         _ = try? await qmp.execute("quit")
         if !(await qemu.waitForExit(timeout: .seconds(10))) {
             qemu.kill(SIGKILL)
@@ -100,6 +102,9 @@ extension MicroVMDriver {
             }
             if status != "running" { try await qmp.execute("cont") }
             try? FileManager.default.removeItem(atPath: state)
+            if let marker = details[MicroVMLayout.Key.killMarker] {
+                try? FileManager.default.removeItem(atPath: Self.suspendMarker(killMarker: marker))
+            }
 
             let logPath = details[MicroVMLayout.Key.logPath] ?? spec.logPath
             let mainPID = try await awaitGuest(layout, process: process, logPath: logPath, exitFile: exitFile)

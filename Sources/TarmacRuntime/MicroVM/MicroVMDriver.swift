@@ -65,7 +65,7 @@ public struct MicroVMDriver: RuntimeDriver {
 
         // Whatever an earlier run left (crash, missing cleanup) goes first.
         try await teardown(layout, process: nil)
-        try createDirectory(layout.vmDirectory)
+        try createDirectory(layout.vmDirectory, mode: 0o700) // QMP and control sockets: root only
         try createDirectory(layout.exitDirectory)
         try createDirectory(URL(fileURLWithPath: spec.logPath).deletingLastPathComponent().path)
         try? FileManager.default.removeItem(atPath: layout.exitFile)
@@ -252,9 +252,10 @@ public struct MicroVMDriver: RuntimeDriver {
         }
     }
 
-    func createDirectory(_ path: String) throws(RuntimeError) {
+    func createDirectory(_ path: String, mode: Int? = nil) throws(RuntimeError) {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: mode.map { [.posixPermissions: $0] })
         } catch {
             throw RuntimeError(.resources, "cannot create \(path): \(error.localizedDescription)")
         }

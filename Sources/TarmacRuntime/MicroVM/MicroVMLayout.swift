@@ -11,6 +11,7 @@ import TarmacNet
 /// <machineDirectory>/initrd.img            base initrd + this machine's config (reused file)
 /// <machineDirectory>/exits/<instance>.exit exit report the guest init writes (port tarmac.exit)
 /// <machineDirectory>/exits/<instance>.killed  marker: the driver killed QEMU itself
+/// <machineDirectory>/exits/<instance>.suspended  marker: QEMU ended because of a suspend
 /// <machineDirectory>/snapshot/             a suspended VM: `vm/` renamed, plus `state`
 /// ```
 /// Exit files live outside `vm/` so that a start replacing a running instance cannot lose

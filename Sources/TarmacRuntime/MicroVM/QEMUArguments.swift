@@ -42,7 +42,10 @@ struct QEMUArguments: Sendable, Hashable {
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-accel", accelerator.rawValue,
         ]
-        if accelerator == .kvm { arguments += ["-cpu", "host,-arch-capabilities"] }
+        // KVM: the host CPU (minus the MSR that aborts QEMU under nested KVM). TCG: an RDRAND
+        // so the guest's CRNG is ready at once (without it, early getrandom() calls block
+        // for about a second of an emulated boot).
+        arguments += ["-cpu", accelerator == .kvm ? "host,-arch-capabilities" : "qemu64,+rdrand"]
         arguments += [
             "-smp", String(max(1, cpus)), "-m", String(max(64, memoryMB)),
             "-kernel", kernel, "-initrd", initrd, "-append", kernelCommandLine,
