@@ -69,7 +69,7 @@ struct AgentErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try AgentRouter.json(error, status: status)
         } catch let error as DecodingError {
             return try AgentRouter.json(AgentError(.invalidArgument, "invalid request body: \(error)"), status: .badRequest)
-        } catch let error as HTTPResponseError {
+        } catch let error as any HTTPResponseError {
             throw error
         } catch {
             return try AgentRouter.json(AgentError(.internalError, "\(error)"), status: .internalServerError)

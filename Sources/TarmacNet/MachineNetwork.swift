@@ -56,15 +56,8 @@ public struct MachineNetwork: Sendable, Hashable {
     public static func namespaceName(machineID: String, prefix: String) -> String { "\(prefix)-\(machineID)" }
 
     public static func hostInterfaceName(machineID: String, prefix: String) -> String {
-        // FNV-1a 64-bit; 12 hex characters = 48 bits, collisions are negligible per host.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(prefix)/\(machineID)".utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        let padded = String(repeating: "0", count: max(0, 16 - hex.count)) + hex
-        return "tm" + padded.prefix(12)
+        // 12 hex characters = 48 bits, collisions are negligible per host.
+        "tm" + InterfaceName.hash(machineID: machineID, prefix: prefix).prefix(12)
     }
 
     /// Whether anything of this machine's network exists (namespace or host veth).

@@ -18,15 +18,8 @@ public struct TapDevice: Sendable, Hashable {
     public var alias: String { "\(prefix)/\(machineID)" }
 
     public static func name(machineID: String, prefix: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(prefix)/\(machineID)".utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        let padded = String(repeating: "0", count: max(0, 16 - hex.count)) + hex
         let head = String(prefix.filter { $0.isLetter || $0.isNumber }.prefix(7))
-        return head + "v" + padded.prefix(7)
+        return head + "v" + InterfaceName.hash(machineID: machineID, prefix: prefix).prefix(7)
     }
 
     public var exists: Bool { HostTools.interfaceExists(name) }

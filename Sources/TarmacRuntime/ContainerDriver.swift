@@ -214,23 +214,11 @@ public struct ContainerDriver: RuntimeDriver {
     // MARK: helpers
 
     func resolve(_ program: String) throws(RuntimeError) -> String {
-        do {
-            return try Command.resolve(program)
-        } catch {
-            throw RuntimeError(.unsupported, "\(program) is not installed (apt-get install \(program)) or run the setup command")
-        }
+        try RuntimeTools.resolve(program, package: program)
     }
 
     static func validate(_ spec: RuntimeSpec) throws(RuntimeError) {
-        guard !spec.machineID.isEmpty, !spec.machineID.contains("/"), !spec.machineID.contains("-"), !spec.machineID.hasPrefix(".") else {
-            throw RuntimeError(.startFailed, "invalid machine id \"\(spec.machineID)\"")
-        }
-        guard spec.machineDirectory.hasPrefix("/") else {
-            throw RuntimeError(.startFailed, "machine directory must be an absolute path, got \"\(spec.machineDirectory)\"")
-        }
-        guard !spec.process.args.isEmpty else {
-            throw RuntimeError(.startFailed, "no command to run: the image has no entrypoint/cmd and the machine config sets none")
-        }
+        try spec.validate()
     }
 
     /// The machine's interface, or nil when the spec asks for no network (empty address).

@@ -118,19 +118,7 @@ struct ContainerFixture {
 
     /// Waits with a deadline so a broken driver fails the test instead of hanging it.
     func wait(_ handle: RuntimeHandle, using driver: ContainerDriver? = nil, timeout: Duration = .seconds(15)) async throws -> TarmacRuntime.ExitStatus {
-        let driver = driver ?? self.driver
-        return try await withThrowingTaskGroup(of: TarmacRuntime.ExitStatus?.self) { group in
-            group.addTask { try await driver.wait(handle) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let status = first else {
-                throw RuntimeError(.internalError, "machine \(handle.machineID) did not exit within \(timeout)")
-            }
-            return status
-        }
+        try await waitWithDeadline(driver ?? self.driver, handle, timeout: timeout)
     }
 
     func log(_ spec: RuntimeSpec) -> String {

@@ -125,19 +125,7 @@ struct DriverFixture: Sendable {
     /// Waits with a deadline so a broken driver fails the test instead of hanging it.
     func wait(_ handle: RuntimeHandle, using other: (any RuntimeDriver)? = nil, timeout: Duration? = nil) async throws -> TarmacRuntime.ExitStatus {
         let driver = other ?? self.driver
-        let limit = timeout ?? patience
-        return try await withThrowingTaskGroup(of: TarmacRuntime.ExitStatus?.self) { group in
-            group.addTask { try await driver.wait(handle) }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let status = first else {
-                throw RuntimeError(.internalError, "machine \(handle.machineID) did not exit within \(limit)")
-            }
-            return status
-        }
+        return try await waitWithDeadline(driver, handle, timeout: timeout ?? patience)
     }
 
     func log(_ spec: RuntimeSpec) -> String {

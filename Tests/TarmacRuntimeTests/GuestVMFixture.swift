@@ -36,7 +36,7 @@ struct GuestVMFixture {
         try "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n".write(toFile: "\(root)/etc/passwd", atomically: true, encoding: .utf8)
         try "root:x:0:\napp:x:1000:\nextra:x:2000:app\n".write(toFile: "\(root)/etc/group", atomically: true, encoding: .utf8)
         try run("/sbin/mkfs.ext4", ["-q", "-F", "-d", root, "\(directory)/root.img", "32M"])
-        try GuestInitramfs.write(base: "\(guestDirectory)/initrd.cpio", config: config, to: "\(directory)/initrd")
+        try MachineInitrd.assemble(base: "\(guestDirectory)/initrd.cpio", tail: MachineInitrd.configArchive(config), into: "\(directory)/initrd")
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/qemu-system-x86_64")

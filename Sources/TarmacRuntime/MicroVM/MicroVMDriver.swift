@@ -222,23 +222,11 @@ public struct MicroVMDriver: RuntimeDriver {
     // MARK: helpers
 
     func resolve(_ program: String, package: String) throws(RuntimeError) -> String {
-        do {
-            return try Command.resolve(program)
-        } catch {
-            throw RuntimeError(.unsupported, "\(program) is not installed (apt-get install \(package), or run scripts/install-deps.sh)")
-        }
+        try RuntimeTools.resolve(program, package: package)
     }
 
     static func validate(_ spec: RuntimeSpec) throws(RuntimeError) {
-        guard !spec.machineID.isEmpty, !spec.machineID.contains("/"), !spec.machineID.contains("-"), !spec.machineID.hasPrefix(".") else {
-            throw RuntimeError(.startFailed, "invalid machine id \"\(spec.machineID)\"")
-        }
-        guard spec.machineDirectory.hasPrefix("/") else {
-            throw RuntimeError(.startFailed, "machine directory must be an absolute path, got \"\(spec.machineDirectory)\"")
-        }
-        guard !spec.process.args.isEmpty else {
-            throw RuntimeError(.startFailed, "no command to run: the image has no entrypoint/cmd and the machine config sets none")
-        }
+        try spec.validate()
         guard spec.network.address.isEmpty || IPv4Address(spec.network.address) != nil else {
             throw RuntimeError(.startFailed, "invalid machine address \(spec.network.address)")
         }
