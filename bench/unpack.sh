@@ -39,7 +39,7 @@ let count = try LayerExtractor.with(root: root, label: "bench layer", logger: lo
             try extractor.consume(chunk)
         }
     }
-    try decompressor?.finish()
+    try decompressor?.finish { try extractor.consume($0) }
     try extractor.finish()
     return extractor.entryCount
 }

@@ -107,9 +107,13 @@ final class DiffIDWorker: Sendable {
 
     private func conclude(_ hasher: DiffIDHasher) {
         let abandoned = state.withLock { $0.abandoned }
-        let result: Result<String, any Error> = abandoned
-            ? .failure(ImageError(.io, "the diff id computation was abandoned"))
-            : Result { try hasher.finalize() }
+        let result: Result<String, any Error>
+        if abandoned {
+            hasher.abandon()
+            result = .failure(ImageError(.io, "the diff id computation was abandoned"))
+        } else {
+            result = Result { try hasher.finalize() }
+        }
         let waiter = state.withLock { state in
             state.result = result
             defer { state.waiter = nil }

@@ -86,11 +86,15 @@ struct BlobDownload {
 
     private func finished(_ url: URL, _ hashes: Hashes) async throws -> Downloaded {
         let blob = StagedBlob(url: url, digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType)
-        return Downloaded(blob: blob, diffID: try await hashes.diffID?.finish())
+        // An uncompressed layer's diff id is its digest.
+        let diffID = compression == .uncompressed ? descriptor.digest : try await hashes.diffID?.finish()
+        return Downloaded(blob: blob, diffID: diffID)
     }
 
     private func fresh() throws -> Hashes {
-        Hashes(diffID: try compression.map { DiffIDWorker(try DiffIDHasher(compression: $0, label: "\(label) (\(descriptor.digest))")) })
+        guard let compression, compression != .uncompressed else { return Hashes() }
+        let hasher = try DiffIDHasher(compression: compression, label: "\(label) (\(descriptor.digest))", threaded: true)
+        return Hashes(diffID: DiffIDWorker(hasher))
     }
 
     /// Starts the digests again (the partial file was truncated).
