@@ -57,6 +57,7 @@ sources=(
     Sources/TarmacImage/Unpack/LayerExtractor.swift
     Sources/TarmacImage/Unpack/LayerExtractor+Paths.swift
     Sources/TarmacImage/Unpack/LayerExtractor+Metadata.swift
+    Sources/TarmacImage/Unpack/LayerExtractor+Whiteouts.swift
     Sources/TarmacImage/Decompression/LayerDecompressor.swift
 )
 printf 'enum LayerCompression { case uncompressed, gzip, zstd }\n' > "$work/compression.swift"
