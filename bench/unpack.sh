@@ -16,6 +16,7 @@ trap 'rm -rf "$work"' EXIT
 
 # The extractor's own sources compiled with -O into a tiny driver that reads the tar on stdin.
 swift build -c release --target Logging >/dev/null
+swift build -c release --target TarmacSystem >/dev/null
 cat >"$work/main.swift" <<'EOF'
 import Foundation
 import Logging
@@ -63,7 +64,7 @@ sources=(
 printf 'enum LayerCompression { case uncompressed, gzip, zstd }\n' > "$work/compression.swift"
 swiftc -O -module-name UnpackBench -I .build/release/Modules -I Sources/CTarmacImage \
     "${sources[@]}" "$work/compression.swift" "$work/main.swift" \
-    .build/release/Logging.build/*.o -o "$work/unpack"
+    .build/release/Logging.build/*.o .build/release/TarmacSystem.build/*.o -o "$work/unpack"
 
 tar --format=posix --numeric-owner -C "$(dirname "$LAYER_SOURCE")" -cf "$work/layer.tar" "$(basename "$LAYER_SOURCE")"
 gzip -1 -k -n "$work/layer.tar"
