@@ -16,6 +16,7 @@ trap 'rm -rf "$work"' EXIT
 
 # The extractor's own sources compiled with -O into a tiny driver that reads the tar on stdin.
 swift build -c release --target Logging >/dev/null
+swift build -c release --target TarmacSystem >/dev/null
 cat >"$work/main.swift" <<'EOF'
 import Foundation
 import Logging
@@ -39,7 +40,7 @@ let count = try LayerExtractor.with(root: root, label: "bench layer", logger: lo
             try extractor.consume(chunk)
         }
     }
-    try decompressor?.finish()
+    try decompressor?.finish { try extractor.consume($0) }
     try extractor.finish()
     return extractor.entryCount
 }
@@ -57,12 +58,13 @@ sources=(
     Sources/TarmacImage/Unpack/LayerExtractor.swift
     Sources/TarmacImage/Unpack/LayerExtractor+Paths.swift
     Sources/TarmacImage/Unpack/LayerExtractor+Metadata.swift
+    Sources/TarmacImage/Unpack/LayerExtractor+Whiteouts.swift
     Sources/TarmacImage/Decompression/LayerDecompressor.swift
 )
 printf 'enum LayerCompression { case uncompressed, gzip, zstd }\n' > "$work/compression.swift"
 swiftc -O -module-name UnpackBench -I .build/release/Modules -I Sources/CTarmacImage \
     "${sources[@]}" "$work/compression.swift" "$work/main.swift" \
-    .build/release/Logging.build/*.o -o "$work/unpack"
+    .build/release/Logging.build/*.o .build/release/TarmacSystem.build/*.o -o "$work/unpack"
 
 tar --format=posix --numeric-owner -C "$(dirname "$LAYER_SOURCE")" -cf "$work/layer.tar" "$(basename "$LAYER_SOURCE")"
 gzip -1 -k -n "$work/layer.tar"

@@ -17,7 +17,7 @@ struct DecompressionTests {
             }
             offset = end
         }
-        try decompressor.finish()
+        try decompressor.finish { output.append(contentsOf: $0) }
         return output
     }
 
@@ -40,11 +40,20 @@ struct DecompressionTests {
             let first = scratch.appendingPathComponent("first.txt")
             let second = scratch.appendingPathComponent("second.txt")
             try Data("hello\n".utf8).write(to: first)
-            try Data(String(repeating: "world ", count: 50_000).utf8).write(to: second)
+            // Poorly compressible, so members span several of the decompressor's input buffers.
+            var noise = Data(String(repeating: "world ", count: 50_000).utf8)
+            var x: UInt64 = 88_172_645_463_325_252
+            for _ in 0..<700_000 {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                noise.append(UInt8(truncatingIfNeeded: x))
+            }
+            try noise.write(to: second)
             try await Command.checked("gzip", ["-k", first.path, second.path])
-            let joined = try Data(contentsOf: URL(fileURLWithPath: first.path + ".gz")) + Data(contentsOf: URL(fileURLWithPath: second.path + ".gz"))
-            let expected = try Data(contentsOf: first) + Data(contentsOf: second)
-            for piece in [3, 1000, joined.count] {
+            let one = try Data(contentsOf: URL(fileURLWithPath: first.path + ".gz"))
+            let two = try Data(contentsOf: URL(fileURLWithPath: second.path + ".gz"))
+            let joined = one + two + one + two
+            let expected = try Data(contentsOf: first) + noise + Data(contentsOf: first) + noise
+            for piece in [3, 1000, 65_536, joined.count] {
                 #expect(try Self.decompress(joined, .gzip, piece: piece) == expected)
             }
         }
@@ -97,6 +106,36 @@ struct DecompressionTests {
             let hasher = try DiffIDHasher(compression: .gzip, label: "layer")
             data.withUnsafeBytes { hasher.update($0) }
             #expect(try hasher.finalize() == Digests.sha256(try Data(contentsOf: tar)))
+        }
+    }
+
+    /// The worker thread (decompressing) and its hash thread give the same diff id, and
+    /// abandoning either ends them without hanging.
+    @Test func workerThreadsComputeTheDiffID() async throws {
+        try await Scratch.with { scratch in
+            let file = scratch.appendingPathComponent("data.bin")
+            let plain = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: ($0 * 31) >> 7) })
+            try plain.write(to: file)
+            let compressed = try Data(contentsOf: try await gzip(file))
+            let worker = DiffIDWorker(try DiffIDHasher(compression: .gzip, label: "layer", threaded: true), limit: 2)
+            var offset = 0
+            while offset < compressed.count {
+                let end = min(offset + 50_000, compressed.count)
+                await worker.submit(compressed.subdata(in: offset..<end))
+                offset = end
+            }
+            #expect(try await worker.finish() == Digests.sha256(plain))
+            worker.abandon()
+
+            let abandoned = DiffIDWorker(try DiffIDHasher(compression: .gzip, label: "layer", threaded: true), limit: 1)
+            await abandoned.submit(compressed.prefix(100_000))
+            abandoned.abandon()
+            await abandoned.submit(compressed.suffix(10))
+            await #expect(throws: ImageError.self) { try await abandoned.finish() }
+
+            let broken = DiffIDWorker(try DiffIDHasher(compression: .gzip, label: "layer", threaded: true))
+            await broken.submit(Data("not gzip".utf8))
+            await #expect(throws: ImageError.self) { try await broken.finish() }
         }
     }
 }

@@ -14,9 +14,16 @@ final class LayerDecompressor {
 
     /// Bytes handed to the consumer at most per call.
     static let outputSize = 256 << 10
+    /// gzip input is gathered into an owned buffer of this size (plus zeroed padding) and
+    /// inflated a full buffer at a time: ISA-L mis-decoded (CRC-32 mismatch, at random) when
+    /// fed a few bytes at a time straight from the caller's memory.
+    static let stageSize = 256 << 10
+    private static let padding = 64
 
     private let engine: Engine
     private let output: UnsafeMutableRawBufferPointer
+    private let staged: UnsafeMutableRawBufferPointer
+    private var stagedCount = 0
     private let label: String
     private var sawInput = false
     /// zstd: the last `ZSTD_decompressStream` result (0 when a frame ended exactly there).
@@ -30,6 +37,9 @@ final class LayerDecompressor {
             return nil
         case .gzip:
             let state = UnsafeMutablePointer<inflate_state>.allocate(capacity: 1)
+            // Zeroed first: isal_inflate_init leaves some fields (used across a member reset)
+            // as they were, and uninitialised memory made multi-member streams fail at random.
+            state.initialize(to: inflate_state())
             isal_inflate_init(state)
             state.pointee.crc_flag = UInt32(ISAL_GZIP)
             return LayerDecompressor(.gzip(state), label: label)
@@ -45,6 +55,8 @@ final class LayerDecompressor {
         self.engine = engine
         self.label = label
         output = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.outputSize, alignment: 64)
+        staged = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.stageSize + Self.padding, alignment: 64)
+        staged.initializeMemory(as: UInt8.self, repeating: 0)
     }
 
     deinit {
@@ -53,6 +65,7 @@ final class LayerDecompressor {
         case .zstd(let context): ZSTD_freeDCtx(context)
         }
         output.deallocate()
+        staged.deallocate()
     }
 
     /// Decompresses `input`, passing the uncompressed bytes to `consume` (valid only during
@@ -61,13 +74,23 @@ final class LayerDecompressor {
         guard let base = input.baseAddress, !input.isEmpty else { return }
         sawInput = true
         switch engine {
-        case .gzip(let state): try inflate(state, base, input.count, consume)
+        case .gzip(let state):
+            var offset = 0
+            while offset < input.count {
+                let count = min(Self.stageSize - stagedCount, input.count - offset)
+                staged.baseAddress.map { ($0 + stagedCount).copyMemory(from: base + offset, byteCount: count) }
+                stagedCount += count
+                offset += count
+                if stagedCount == Self.stageSize { try inflateStaged(state, consume) }
+            }
         case .zstd(let context): try unzstd(context, base, input.count, consume)
         }
     }
 
-    /// Checks that the stream ended where a gzip member or zstd frame ends (not truncated).
-    func finish() throws {
+    /// Decompresses what is still gathered, then checks that the stream ended where a gzip
+    /// member or zstd frame ends (not truncated).
+    func finish(_ consume: (UnsafeRawBufferPointer) throws -> Void) throws {
+        if case .gzip(let state) = engine, stagedCount > 0 { try inflateStaged(state, consume) }
         let complete: Bool = switch engine {
         case .gzip(let state): sawInput && state.pointee.block_state == ISAL_BLOCK_FINISH
         case .zstd: sawInput && zstdPending == 0
@@ -84,11 +107,19 @@ final class LayerDecompressor {
         }
     }
 
+    private func inflateStaged(_ state: UnsafeMutablePointer<inflate_state>, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let base = staged.baseAddress else { return }
+        let count = stagedCount
+        stagedCount = 0
+        (base + count).initializeMemory(as: UInt8.self, repeating: 0, count: Self.padding)
+        try inflate(state, base.assumingMemoryBound(to: UInt8.self), count, consume)
+    }
+
     private func inflate(
-        _ state: UnsafeMutablePointer<inflate_state>, _ base: UnsafeRawPointer, _ count: Int,
+        _ state: UnsafeMutablePointer<inflate_state>, _ base: UnsafeMutablePointer<UInt8>, _ count: Int,
         _ consume: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        state.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: UInt8.self))
+        state.pointee.next_in = base
         state.pointee.avail_in = UInt32(count)
         while true {
             if state.pointee.block_state == ISAL_BLOCK_FINISH {

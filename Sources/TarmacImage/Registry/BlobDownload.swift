@@ -18,8 +18,8 @@ import Glibc
 /// a mismatch the partial file is deleted and an error thrown.
 ///
 /// For a layer (`compression` set) the bytes are also decompressed in-process as they arrive
-/// and the uncompressed stream hashed, so the layer's diff id is known when the download ends
-/// without a second pass over the file. Bytes are written without `fsync` (writeback is started
+/// and the uncompressed stream hashed (on a ``DiffIDWorker`` thread, in parallel with the
+/// transfer), so the layer's diff id is known when the download ends without a second pass. Bytes are written without `fsync` (writeback is started
 /// early); the file is synced once, before it is moved.
 struct BlobDownload {
     struct Downloaded: Sendable {
@@ -38,15 +38,11 @@ struct BlobDownload {
     /// The layer's compression, to compute its diff id on the way; nil for other blobs.
     var compression: LayerCompression?
 
-    /// The running digests of what is in the partial file.
+    /// The running digests of what is in the partial file: the blob's here, the diff id on
+    /// a worker thread fed in batches.
     private struct Hashes {
         var blob = DigestCounter()
-        var diffID: DiffIDHasher?
-
-        mutating func update(_ bytes: UnsafeRawBufferPointer) {
-            blob.update(bytes)
-            diffID?.update(bytes)
-        }
+        var diffID: DiffIDWorker?
     }
 
     /// Returns nil when the partial file was taken by a concurrent pull while this one waited
@@ -62,14 +58,15 @@ struct BlobDownload {
         guard Self.isSameFile(fd, partial.path) else { return nil }
         let staged = staging.appendingPathComponent("layer-" + String(descriptor.digest.dropFirst("sha256:".count)))
         var hashes = try await hashExisting()
+        defer { hashes.diffID?.abandon() }
         if hashes.blob.size == descriptor.size, hashes.blob.finalize() == descriptor.digest {
             report(hashes.blob.size, .transferring)
             try FileSystem.replace(staged.path, with: partial.path)
-            return try finished(staged, hashes)
+            return try await finished(staged, hashes)
         }
         if hashes.blob.size >= descriptor.size {
             try truncate(handle)
-            hashes = try fresh()
+            try restart(&hashes)
         }
         try await transfer(handle, hashes: &hashes)
         do {
@@ -84,16 +81,26 @@ struct BlobDownload {
         }
         report(hashes.blob.size, .transferring)
         try FileSystem.replace(staged.path, with: partial.path)
-        return try finished(staged, hashes)
+        return try await finished(staged, hashes)
     }
 
-    private func finished(_ url: URL, _ hashes: Hashes) throws -> Downloaded {
+    private func finished(_ url: URL, _ hashes: Hashes) async throws -> Downloaded {
         let blob = StagedBlob(url: url, digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType)
-        return Downloaded(blob: blob, diffID: try hashes.diffID?.finalize())
+        // An uncompressed layer's diff id is its digest.
+        let diffID = compression == .uncompressed ? descriptor.digest : try await hashes.diffID?.finish()
+        return Downloaded(blob: blob, diffID: diffID)
     }
 
     private func fresh() throws -> Hashes {
-        Hashes(diffID: try compression.map { try DiffIDHasher(compression: $0, label: "\(label) (\(descriptor.digest))") })
+        guard let compression, compression != .uncompressed else { return Hashes() }
+        let hasher = try DiffIDHasher(compression: compression, label: "\(label) (\(descriptor.digest))", threaded: true)
+        return Hashes(diffID: DiffIDWorker(hasher))
+    }
+
+    /// Starts the digests again (the partial file was truncated).
+    private func restart(_ hashes: inout Hashes) throws {
+        hashes.diffID?.abandon()
+        hashes = try fresh()
     }
 
     private func transfer(_ handle: FileHandle, hashes: inout Hashes) async throws {
@@ -111,7 +118,7 @@ struct BlobDownload {
         case .ok:
             if offset > 0 {
                 try truncate(handle)
-                hashes = try fresh()
+                try restart(&hashes)
             }
         case .notFound:
             _ = try? await response.body.collect(upTo: 1 << 16)
@@ -133,7 +140,7 @@ struct BlobDownload {
         // wait), so the one `fsync` at the end finds little left to write.
         var written = hashes.blob.size
         var writebackFrom = written
-        func flush() throws {
+        func flush() async throws {
             guard !pending.isEmpty else { return }
             do {
                 try handle.write(contentsOf: pending)
@@ -141,7 +148,9 @@ struct BlobDownload {
                 throw ImageError(.io, "cannot write \(partial.path); is the disk full?", cause: error)
             }
             written += Int64(pending.count)
-            pending.removeAll(keepingCapacity: true)
+            await hashes.diffID?.submit(pending)
+            pending = Data()
+            pending.reserveCapacity(1 << 20)
             if written - writebackFrom >= 8 << 20 {
                 _ = tarmac_start_writeback(handle.fileDescriptor, writebackFrom, written - writebackFrom)
                 writebackFrom = written
@@ -150,26 +159,26 @@ struct BlobDownload {
         do {
             for try await buffer in response.body {
                 buffer.withUnsafeReadableBytes { bytes in
-                    hashes.update(bytes)
+                    hashes.blob.update(bytes)
                     pending.append(bytes.assumingMemoryBound(to: UInt8.self))
                 }
                 guard hashes.blob.size <= descriptor.size else {
                     try? FileManager.default.removeItem(at: partial)
                     throw ImageError(.corrupt, "blob \(descriptor.digest) from registry \(endpoint.host) is larger than the \(descriptor.size) bytes its descriptor declares; nothing was stored")
                 }
-                if pending.count >= 1 << 20 { try flush() }
+                if pending.count >= 1 << 20 { try await flush() }
                 if ContinuousClock.now - lastReport > .milliseconds(200) {
                     lastReport = .now
                     report(hashes.blob.size, .transferring)
                 }
             }
-            try flush()
+            try await flush()
         } catch let error as ImageError {
-            try? flush()
+            try? await flush()
             throw error
         } catch {
             // Keep what arrived (it is hashed already) so the next pull resumes after it.
-            try? flush()
+            try? await flush()
             try? handle.synchronize()
             throw ImageError(.unavailable, "download of \(label) (\(descriptor.digest)) from registry \(endpoint.host) was interrupted after \(hashes.blob.size) of \(descriptor.size) bytes; run the pull again to resume it", cause: error)
         }
@@ -215,11 +224,12 @@ struct BlobDownload {
             let handle = try FileHandle(forReadingFrom: partial)
             defer { try? handle.close() }
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                chunk.withUnsafeBytes { hashes.update($0) }
+                chunk.withUnsafeBytes { hashes.blob.update($0) }
                 if hashes.blob.size > descriptor.size { break }
-                await Task.yield()
+                await hashes.diffID?.submit(chunk)
             }
         } catch {
+            hashes.diffID?.abandon()
             throw ImageError(.io, "cannot read partial download \(partial.path)", cause: error)
         }
         return hashes

@@ -35,6 +35,6 @@ enum LayerStream {
                 try consume(chunk)
             }
         }
-        try decompressor?.finish()
+        try decompressor?.finish(consume)
     }
 }
