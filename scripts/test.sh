@@ -12,4 +12,14 @@ fi
 swift build --build-tests
 # The microVM tests boot the guest kernel + tarmac-init from /var/lib/tarmac/guest.
 if [[ -x scripts/build-guest.sh ]]; then ./scripts/build-guest.sh; fi
-swift test --skip-build "$@"
+if (($#)); then exec swift test --skip-build "$@"; fi
+# Three phases, so the timing-sensitive unit tests do not share the two CPUs with TCG
+# microVMs: unit and in-process tests, then the real-machine driver suites (runc, QEMU),
+# then the integration suites against real `tarmac dev` processes.
+real_machines='RuntimeDriverSuites|GuestVMTests'
+echo "== unit and in-process tests"
+swift test --skip-build --skip "$real_machines|TarmacIntegrationTests"
+echo "== runtime drivers against real runc and QEMU"
+swift test --skip-build --filter "$real_machines"
+echo "== integration: real tarmac dev, registry, runc, QEMU"
+swift test --skip-build --filter TarmacIntegrationTests
