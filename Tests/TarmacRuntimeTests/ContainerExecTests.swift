@@ -5,7 +5,7 @@ import Testing
 @testable import TarmacRuntime
 
 /// `exec` against real runc: part of the serialized container suite.
-extension ContainerDriverTests {
+extension RuntimeDriverSuites.ContainerDriverTests {
     /// Runs `body` with a started container whose main process sleeps.
     static func withSleeper(_ body: (ContainerFixture, RuntimeHandle) async throws -> Void) async throws {
         let fixture = try ContainerFixture()

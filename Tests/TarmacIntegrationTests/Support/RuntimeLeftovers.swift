@@ -2,7 +2,7 @@ import Foundation
 import TarmacSystem
 
 /// Finds runtime resources of one instance still on the host: runc containers, network
-/// namespaces, overlay mounts and cgroups.
+/// namespaces, overlay mounts, cgroups and QEMU processes of microVMs.
 enum RuntimeLeftovers {
     static func find(prefix: String, dataDirectory: URL) async throws -> [String] {
         var found: [String] = []
@@ -21,6 +21,12 @@ enum RuntimeLeftovers {
             }
             found += groups.map { "cgroup \(controller)/\(prefix)/\($0)" }
         }
+        found += qemuProcesses(prefix: prefix).map { "qemu process \($0)" }
         return found
+    }
+
+    /// Pids of the instance's microVMs (QEMU runs with `-name <prefix>/<machine id>`).
+    static func qemuProcesses(prefix: String) -> [String] {
+        Shell.lines("pgrep", ["-f", "qemu-system-x86_64 .*-name \(prefix)/"])
     }
 }
