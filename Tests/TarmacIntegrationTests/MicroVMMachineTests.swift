@@ -66,14 +66,19 @@ struct MicroVMMachineTests {
                 try await dev.json("POST", path, body: ["command": ["cat", "/tmp/usr1"]]).1?["stdout"] as? String == "usr1\n"
             })
 
-            // Restart: a new instance (a cold boot from the image: the trap's file is gone), serving again.
+            // Restart: a new VM (another QEMU process, a cold boot from the image: the trap's
+            // file is gone) of the same machine version, serving again.
             let instance = try #require(view?["instance_id"] as? String)
+            let qemu = RuntimeLeftovers.qemuProcesses(prefix: dev.prefix)
             let (restarted, _) = try await dev.request("POST", "/v1/apps/vm/machines/\(id)/restart")
             #expect(restarted == 200)
             #expect(try await dev.eventually(timeout: .seconds(60)) {
                 let (_, now) = try await dev.json("GET", "/v1/apps/vm/machines/\(id)")
-                return now?["state"] as? String == "started" && now?["instance_id"] as? String != instance
+                let running = RuntimeLeftovers.qemuProcesses(prefix: dev.prefix)
+                return now?["state"] as? String == "started" && !running.isEmpty && running != qemu
             })
+            let (_, afterRestart) = try await dev.json("GET", "/v1/apps/vm/machines/\(id)")
+            #expect(afterRestart?["instance_id"] as? String == instance)
             #expect(try await fetch("http://\(ip):8080/index.html") == "hello from tarmac\n")
             let (_, fresh) = try await dev.json("POST", path, body: ["command": ["cat", "/tmp/usr1"]])
             #expect(fresh?["exit_code"] as? Int == 1)
@@ -104,11 +109,12 @@ struct MicroVMMachineTests {
 
             // Stop with SIGTERM: the main process traps it and exits with its own code.
             let polite = try await dev.createMachine(app: "exits", body: ["config": [
-                "image": "busybox-test", "init": ["cmd": ["sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.1; done"]],
+                "image": "busybox-test", "init": ["cmd": ["sh", "-c", "trap 'exit 42' TERM; touch /tmp/ready; while true; do sleep 0.1; done"]],
                 "restart": ["policy": "no"],
             ]])
             let politeID = try #require(polite["id"] as? String)
             _ = try await dev.wait(app: "exits", id: politeID, state: "started", timeout: 60)
+            try await untilReady(dev, "exits", politeID)
             let (stopped, _) = try await dev.request("POST", "/v1/apps/exits/machines/\(politeID)/stop", body: ["signal": "SIGTERM", "timeout": "10s"])
             #expect(stopped == 200)
             _ = try await dev.wait(app: "exits", id: politeID, state: "stopped", timeout: 60)
@@ -118,11 +124,12 @@ struct MicroVMMachineTests {
 
             // A process that ignores the stop signal is killed after stop_config.timeout.
             let stubborn = try await dev.createMachine(app: "exits", body: ["config": [
-                "image": "busybox-test", "init": ["cmd": ["sh", "-c", "trap '' INT TERM; while true; do sleep 0.1; done"]],
+                "image": "busybox-test", "init": ["cmd": ["sh", "-c", "trap '' INT TERM; touch /tmp/ready; while true; do sleep 0.1; done"]],
                 "stop_config": ["timeout": "1s", "signal": "SIGTERM"], "restart": ["policy": "no"],
             ]])
             let stubbornID = try #require(stubborn["id"] as? String)
             _ = try await dev.wait(app: "exits", id: stubbornID, state: "started", timeout: 60)
+            try await untilReady(dev, "exits", stubbornID)
             let began = Date()
             _ = try await dev.request("POST", "/v1/apps/exits/machines/\(stubbornID)/stop")
             _ = try await dev.wait(app: "exits", id: stubbornID, state: "stopped", timeout: 60)
@@ -229,6 +236,15 @@ struct MicroVMMachineTests {
             #expect(try await exitEvents(dev, "adopt", id).first?["requested_stop"] as? Bool == true)
             #expect(try await dev.eventually { RuntimeLeftovers.qemuProcesses(prefix: dev.prefix).isEmpty })
         }
+    }
+
+    /// `started` means init spawned the main process; under TCG its shell may not have set
+    /// its traps yet. The commands touch /tmp/ready once they have.
+    private func untilReady(_ dev: DevInstance, _ app: String, _ id: String) async throws {
+        let ready = try await dev.eventually(timeout: .seconds(30)) {
+            try await dev.json("POST", "/v1/apps/\(app)/machines/\(id)/exec", body: ["command": ["cat", "/tmp/ready"]]).1?["exit_code"] as? Int == 0
+        }
+        #expect(ready, "the main process set its traps")
     }
 
     private func exitEvents(_ dev: DevInstance, _ app: String, _ id: String) async throws -> [[String: Any]] {

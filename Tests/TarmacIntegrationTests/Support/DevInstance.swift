@@ -113,6 +113,11 @@ final class DevInstance: @unchecked Sendable {
         // The instance's parent cgroups (`/<prefix>` in each v1 controller) are empty now.
         let controllers = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
         for controller in controllers { rmdir("/sys/fs/cgroup/\(controller)/\(prefix)") }
+        // TARMAC_IT_KEEP_LOGS=DIR keeps each instance's log (for debugging failed runs).
+        if let keep = ProcessInfo.processInfo.environment["TARMAC_IT_KEEP_LOGS"] {
+            try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+            try? FileManager.default.copyItem(at: logFile, to: URL(fileURLWithPath: keep).appendingPathComponent("\(dataDirectory.lastPathComponent).log"))
+        }
         try? FileManager.default.removeItem(at: dataDirectory)
     }
 
