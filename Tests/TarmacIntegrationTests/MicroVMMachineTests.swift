@@ -87,7 +87,7 @@ struct MicroVMMachineTests {
             let (destroyed, _) = try await dev.request("DELETE", "/v1/apps/vm/machines/\(id)?force=true")
             #expect(destroyed == 200)
             _ = try await dev.wait(app: "vm", id: id, state: "destroyed")
-            #expect(try await dev.eventually { try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory).isEmpty })
+            try await expectNothingLeft(dev)
         }
     }
 
@@ -197,6 +197,15 @@ struct MicroVMMachineTests {
             #expect(try await bootID() != boot)
             #expect(try await dev.request("POST", path + "/stop", body: ["signal": "SIGKILL"]).0 == 200)
             _ = try await dev.wait(app: "sleepy", id: id, state: "stopped", timeout: 60)
+
+            // A suspended machine destroyed with force leaves nothing behind (its snapshot neither).
+            #expect(try await dev.request("POST", path + "/start").0 == 200)
+            _ = try await dev.wait(app: "sleepy", id: id, state: "started", timeout: 60)
+            #expect(try await dev.request("POST", path + "/suspend").0 == 200)
+            _ = try await dev.wait(app: "sleepy", id: id, state: "suspended", timeout: 60)
+            #expect(try await dev.request("DELETE", path + "?force=true").0 == 200)
+            _ = try await dev.wait(app: "sleepy", id: id, state: "destroyed")
+            try await expectNothingLeft(dev)
         }
     }
 
@@ -231,10 +240,29 @@ struct MicroVMMachineTests {
             let (_, exec) = try await dev.json("POST", "/v1/apps/adopt/machines/\(id)/exec", body: ["command": ["echo", "adopted"]])
             #expect(exec?["stdout"] as? String == "adopted\n")
 
+            // The re-adopted VM can be suspended; a suspended machine survives another kill -9
+            // and resumes afterwards.
+            let boot = try await dev.json("POST", "/v1/apps/adopt/machines/\(id)/exec", body: ["command": ["cat", "/proc/sys/kernel/random/boot_id"]]).1?["stdout"] as? String
+            #expect(try await dev.request("POST", "/v1/apps/adopt/machines/\(id)/suspend").0 == 200)
+            _ = try await dev.wait(app: "adopt", id: id, state: "suspended", timeout: 60)
+            dev.kill9()
+            try await dev.launch()
+            let (_, stillSuspended) = try await dev.json("GET", "/v1/apps/adopt/machines/\(id)")
+            #expect(stillSuspended?["state"] as? String == "suspended")
+            #expect(try await dev.request("POST", "/v1/apps/adopt/machines/\(id)/start").0 == 200)
+            _ = try await dev.wait(app: "adopt", id: id, state: "started", timeout: 60)
+            let resumedBoot = try await dev.json("POST", "/v1/apps/adopt/machines/\(id)/exec", body: ["command": ["cat", "/proc/sys/kernel/random/boot_id"]]).1?["stdout"] as? String
+            #expect(resumedBoot == boot, "resumed, not rebooted")
+            #expect(try await fetch("http://\(ip):8080/index.html") == "hello from tarmac\n")
+
             #expect(try await dev.request("POST", "/v1/apps/adopt/machines/\(id)/stop").0 == 200)
             _ = try await dev.wait(app: "adopt", id: id, state: "stopped", timeout: 60)
             #expect(try await exitEvents(dev, "adopt", id).first?["requested_stop"] as? Bool == true)
             #expect(try await dev.eventually { RuntimeLeftovers.qemuProcesses(prefix: dev.prefix).isEmpty })
+            let (destroyed, _) = try await dev.request("DELETE", "/v1/apps/adopt/machines/\(id)?force=true")
+            #expect(destroyed == 200)
+            _ = try await dev.wait(app: "adopt", id: id, state: "destroyed")
+            try await expectNothingLeft(dev)
         }
     }
 
@@ -245,6 +273,15 @@ struct MicroVMMachineTests {
             try await dev.json("POST", "/v1/apps/\(app)/machines/\(id)/exec", body: ["command": ["cat", "/tmp/ready"]]).1?["exit_code"] as? Int == 0
         }
         #expect(ready, "the main process set its traps")
+    }
+
+    /// After the machines are destroyed: no QEMU, TAP or mount of the instance, and no snapshot.
+    private func expectNothingLeft(_ dev: DevInstance) async throws {
+        _ = try await dev.eventually { try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory).isEmpty }
+        let leftovers = try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory)
+        #expect(leftovers == [])
+        let snapshots = Shell.lines("find", [dev.dataDirectory.path, "-name", "snapshot"])
+        #expect(snapshots == [], "no snapshot is left")
     }
 
     private func exitEvents(_ dev: DevInstance, _ app: String, _ id: String) async throws -> [[String: Any]] {
