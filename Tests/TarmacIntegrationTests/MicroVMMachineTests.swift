@@ -137,6 +137,17 @@ struct MicroVMMachineTests {
             let killed = try #require(try await exitEvents(dev, "exits", stubbornID).first)
             #expect(killed["signal"] as? Int == 9, "\(killed)")
             #expect(killed["requested_stop"] as? Bool == true)
+
+            // OOM: the guest kernel kills a shell doubling a string past the VM's memory.
+            let hog = try await dev.createMachine(app: "exits", body: ["config": [
+                "image": "busybox-test", "init": ["cmd": ["sh", "-c", "a=x; while true; do a=\"$a$a\"; done"]],
+                "guest": ["memory_mb": 256], "restart": ["policy": "no"],
+            ]])
+            let hogID = try #require(hog["id"] as? String)
+            _ = try await dev.wait(app: "exits", id: hogID, state: "stopped", timeout: 60)
+            let oom = try #require(try await exitEvents(dev, "exits", hogID).first)
+            #expect(oom["oom_killed"] as? Bool == true, "\(oom)")
+            #expect(oom["signal"] as? Int == 9)
             #expect(try await dev.eventually { RuntimeLeftovers.qemuProcesses(prefix: dev.prefix).isEmpty })
         }
     }
@@ -225,10 +236,23 @@ struct MicroVMMachineTests {
             #expect(try await fetch("http://\(ip):8080/index.html") == "hello from tarmac\n")
             let qemu = RuntimeLeftovers.qemuProcesses(prefix: dev.prefix)
             #expect(qemu.count == 1)
+            // A second machine whose process exits while tarmac dev is down.
+            let dying = try await dev.createMachine(app: "adopt", body: ["config": [
+                "image": "busybox-test", "init": ["cmd": ["sh", "-c", "sleep 5; exit 4"]], "restart": ["policy": "no"],
+            ]])
+            let dyingID = try #require(dying["id"] as? String)
+            _ = try await dev.wait(app: "adopt", id: dyingID, state: "started", timeout: 60)
 
             dev.kill9()
-            #expect(RuntimeLeftovers.qemuProcesses(prefix: dev.prefix) == qemu, "the VM outlives tarmac dev")
+            #expect(try await dev.eventually(timeout: .seconds(30)) { RuntimeLeftovers.qemuProcesses(prefix: dev.prefix) == qemu },
+                    "the dying VM powers off, the other outlives tarmac dev")
             try await dev.launch()
+
+            // The exit that happened meanwhile is picked up from the guest's exit report.
+            _ = try await dev.wait(app: "adopt", id: dyingID, state: "stopped", timeout: 30)
+            let dyingExit = try #require(try await exitEvents(dev, "adopt", dyingID).first)
+            #expect(dyingExit["exit_code"] as? Int == 4, "\(dyingExit)")
+            #expect(dyingExit["requested_stop"] as? Bool == false)
 
             let (_, after) = try await dev.json("GET", "/v1/apps/adopt/machines/\(id)")
             #expect(after?["state"] as? String == "started")
