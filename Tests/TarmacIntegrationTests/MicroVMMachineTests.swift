@@ -58,6 +58,13 @@ struct MicroVMMachineTests {
             let cli = try dev.cli(["machine", "exec", id, "-a", "vm", "--", "sh", "-c", "uname -r; exit 7"])
             #expect(cli.status == 7, "\(cli.stderr)")
             #expect(cli.stdout == guestKernel + "\n")
+            let piped = try Shell.run("/bin/sh", ["-c", "printf piped | \"$TARMAC\" machine exec \"$ID\" -a vm -i -- sh -c 'tr a-z A-Z'"], environment: [
+                "TARMAC": try TestPaths.tarmac, "ID": id, "TARMAC_API_URL": dev.baseURL, "TARMAC_API_TOKEN": dev.token,
+            ])
+            #expect(piped.status == 0, "\(piped.stderr)")
+            #expect(piped.stdout == "PIPED")
+            let timedOut = try dev.cli(["machine", "exec", id, "-a", "vm", "--timeout", "1", "--", "sleep", "30"])
+            #expect(timedOut.status == 124)
 
             // Signals reach the main process through init: its USR1 trap runs.
             let (signalled, _) = try await dev.request("POST", "/v1/apps/vm/machines/\(id)/signal", body: ["signal": "SIGUSR1"])
@@ -106,6 +113,24 @@ struct MicroVMMachineTests {
             #expect(onceExits.first?["exit_code"] as? Int == 3)
             #expect(onceExits.first?["requested_stop"] as? Bool == false)
             #expect(onceExits.first?["restarting"] as? Bool == false)
+
+            // on-failure with max_retries 1: the VM is booted twice, then the machine is stopped.
+            let retry = try await dev.createMachine(app: "exits", body: ["config": [
+                "image": "busybox-test", "init": ["cmd": ["sh", "-c", "exit 1"]], "restart": ["policy": "on-failure", "max_retries": 1],
+            ]])
+            let retryID = try #require(retry["id"] as? String)
+            #expect(try await dev.eventually(timeout: .seconds(60)) { try await exitEvents(dev, "exits", retryID).count == 2 })
+            _ = try await dev.wait(app: "exits", id: retryID, state: "stopped", timeout: 60)
+            #expect(try await exitEvents(dev, "exits", retryID).map { $0["restarting"] as? Bool } == [false, true])
+
+            // A program missing from the image: a launch failure naming it, nothing left running.
+            let missing = try await dev.createMachine(app: "exits", body: ["config": ["image": "busybox-test", "init": ["cmd": ["no-such-program"]]]])
+            let missingID = try #require(missing["id"] as? String)
+            _ = try await dev.wait(app: "exits", id: missingID, state: "failed", timeout: 60)
+            let failure = try #require(try await dev.events(app: "exits", id: missingID).first { $0["type"] as? String == "launch" && $0["status"] as? String == "failed" })
+            let reason = (failure["request"] as? [String: Any])?["error"] as? String ?? ""
+            #expect(reason.contains("no-such-program"), "\(reason)")
+            #expect(try await dev.eventually { RuntimeLeftovers.qemuProcesses(prefix: dev.prefix).isEmpty })
 
             // Stop with SIGTERM: the main process traps it and exits with its own code.
             let polite = try await dev.createMachine(app: "exits", body: ["config": [
@@ -184,6 +209,7 @@ struct MicroVMMachineTests {
             #expect(RuntimeLeftovers.qemuProcesses(prefix: dev.prefix).isEmpty, "a suspended machine has no QEMU")
             let (execSuspended, _) = try await dev.request("POST", path + "/exec", body: ["command": ["true"]])
             #expect(execSuspended == 412)
+            #expect(try await dev.request("POST", path + "/signal", body: ["signal": "SIGUSR1"]).0 == 412)
 
             let (resumed, _) = try await dev.request("POST", path + "/start")
             #expect(resumed == 200)
