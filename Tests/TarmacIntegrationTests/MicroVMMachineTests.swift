@@ -235,9 +235,25 @@ struct MicroVMMachineTests {
             #expect(try await dev.request("POST", path + "/stop", body: ["signal": "SIGKILL"]).0 == 200)
             _ = try await dev.wait(app: "sleepy", id: id, state: "stopped", timeout: 60)
 
-            // A suspended machine destroyed with force leaves nothing behind (its snapshot neither).
+            // Updating a suspended machine discards the snapshot and boots the new version.
             #expect(try await dev.request("POST", path + "/start").0 == 200)
             _ = try await dev.wait(app: "sleepy", id: id, state: "started", timeout: 60)
+            let coldBoot = try await bootID()
+            #expect(try await dev.request("POST", path + "/suspend").0 == 200)
+            _ = try await dev.wait(app: "sleepy", id: id, state: "suspended", timeout: 60)
+            let (updated, updateBody) = try await dev.json("POST", path, body: ["config": [
+                "image": "busybox-test", "init": ["cmd": ["sh", "-c", "while true; do sleep 0.2; done"]], "env": ["VERSION": "two"],
+                "restart": ["policy": "no"],
+            ]])
+            #expect(updated == 200, "\(String(describing: updateBody))")
+            let newVersion = try #require(updateBody?["instance_id"] as? String)
+            #expect(newVersion != instance)
+            _ = try await dev.wait(app: "sleepy", id: id, state: "started", timeout: 60)
+            let (_, env) = try await dev.json("POST", path + "/exec", body: ["command": ["sh", "-c", "echo $VERSION"]])
+            #expect(env?["stdout"] as? String == "two\n")
+            #expect(try await bootID() != coldBoot)
+
+            // A suspended machine destroyed with force leaves nothing behind (its snapshot neither).
             #expect(try await dev.request("POST", path + "/suspend").0 == 200)
             _ = try await dev.wait(app: "sleepy", id: id, state: "suspended", timeout: 60)
             #expect(try await dev.request("DELETE", path + "?force=true").0 == 200)
