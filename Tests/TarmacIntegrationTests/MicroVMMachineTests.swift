@@ -31,6 +31,7 @@ struct MicroVMMachineTests {
             _ = try await dev.wait(app: "vm", id: id, state: "started", timeout: 60)
             let (_, view) = try await dev.json("GET", "/v1/apps/vm/machines/\(id)")
             #expect(view?["runtime"] as? String == "microvm")
+            #expect(try await dev.jsonArray("GET", "/v1/apps/vm/machines").1.first?["runtime"] as? String == "microvm")
             #expect((view?["image_ref"] as? [String: Any])?["registry"] as? String == registry.host)
             let ip = try #require(view?["private_ip"] as? String)
             #expect(try await fetch("http://\(ip):8080/index.html") == "hello from tarmac\n")
@@ -280,10 +281,16 @@ struct MicroVMMachineTests {
             #expect(qemu.count == 1)
             // A second machine whose process exits while tarmac dev is down.
             let dying = try await dev.createMachine(app: "adopt", body: ["config": [
-                "image": "busybox-test", "init": ["cmd": ["sh", "-c", "sleep 5; exit 4"]], "restart": ["policy": "no"],
+                "image": "busybox-test", "init": ["cmd": ["sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.1; done; sleep 3; exit 4"]],
+                "restart": ["policy": "no"],
             ]])
             let dyingID = try #require(dying["id"] as? String)
             _ = try await dev.wait(app: "adopt", id: dyingID, state: "started", timeout: 60)
+            // Guests reach each other on the bridge.
+            let dyingExec = "/v1/apps/adopt/machines/\(dyingID)/exec"
+            let (_, neighbour) = try await dev.json("POST", dyingExec, body: ["command": ["wget", "-qO-", "http://\(ip):8080/index.html"], "timeout": 10])
+            #expect(neighbour?["stdout"] as? String == "hello from tarmac\n", "\(String(describing: neighbour))")
+            #expect(try await dev.json("POST", dyingExec, body: ["command": ["touch", "/tmp/go"]]).1?["exit_code"] as? Int == 0)
 
             dev.kill9()
             #expect(try await dev.eventually(timeout: .seconds(30)) { RuntimeLeftovers.qemuProcesses(prefix: dev.prefix) == qemu },
