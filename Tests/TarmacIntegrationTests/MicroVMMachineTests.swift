@@ -328,6 +328,14 @@ struct MicroVMMachineTests {
             #expect(resumedBoot == boot, "resumed, not rebooted")
             #expect(try await fetch("http://\(ip):8080/index.html") == "hello from tarmac\n")
 
+            // A graceful restart of tarmac dev leaves the VM running too.
+            let resumedQEMU = RuntimeLeftovers.qemuProcesses(prefix: dev.prefix)
+            dev.stop()
+            #expect(RuntimeLeftovers.qemuProcesses(prefix: dev.prefix) == resumedQEMU, "the VM outlives a graceful stop")
+            try await dev.launch()
+            #expect(try await dev.json("GET", "/v1/apps/adopt/machines/\(id)").1?["state"] as? String == "started")
+            #expect(try await dev.json("POST", "/v1/apps/adopt/machines/\(id)/exec", body: ["command": ["echo", "again"]]).1?["stdout"] as? String == "again\n")
+
             #expect(try await dev.request("POST", "/v1/apps/adopt/machines/\(id)/stop").0 == 200)
             _ = try await dev.wait(app: "adopt", id: id, state: "stopped", timeout: 60)
             #expect(try await exitEvents(dev, "adopt", id).first?["requested_stop"] as? Bool == true)
