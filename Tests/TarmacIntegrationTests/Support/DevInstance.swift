@@ -9,6 +9,14 @@ import TarmacNet
 /// prefix, so suites can run side by side (and beside a developer's own instance).
 final class DevInstance: @unchecked Sendable {
     // @unchecked: `process` is only touched from the test that owns the instance.
+
+    /// The machine runtime the instance is started with. Always passed explicitly, so the
+    /// container suites run on containers even on hosts where `auto` would pick microVMs.
+    enum Runtime: String, Sendable {
+        case container, microvm
+    }
+
+    let runtime: Runtime
     let dataDirectory: URL
     let port: Int
     let token = "test-token-" + UUID().uuidString.prefix(8).lowercased()
@@ -18,7 +26,8 @@ final class DevInstance: @unchecked Sendable {
     private var process: Process?
     private let logFile: URL
 
-    init() throws {
+    init(runtime: Runtime = .container) throws {
+        self.runtime = runtime
         let tag = Int.random(in: 10...249)
         let suffix = String(UUID().uuidString.prefix(4)).lowercased()
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-it-\(UUID().uuidString.prefix(8))")
@@ -30,6 +39,11 @@ final class DevInstance: @unchecked Sendable {
         logFile = dataDirectory.appendingPathComponent("dev.log")
     }
 
+    /// The microVM guest artefacts: `TARMAC_GUEST_DIR` or scripts/build-guest.sh's default.
+    static var guestDirectory: String {
+        ProcessInfo.processInfo.environment["TARMAC_GUEST_DIR"] ?? "/var/lib/tarmac/guest"
+    }
+
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
@@ -39,8 +53,9 @@ final class DevInstance: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: try TestPaths.tarmac)
         process.arguments = [
             "dev", "--data-dir", dataDirectory.path, "--api-listen", "127.0.0.1:\(port)", "--bridge", bridge,
-            "--subnet", subnet, "--resource-prefix", prefix, "--log-level", "debug",
+            "--subnet", subnet, "--resource-prefix", prefix, "--log-level", "debug", "--runtime", runtime.rawValue,
         ]
+        if runtime == .microvm { process.arguments? += ["--guest-dir", Self.guestDirectory] }
         var environment = ProcessInfo.processInfo.environment
         environment["TARMAC_API_TOKEN"] = token
         process.environment = environment
@@ -89,11 +104,20 @@ final class DevInstance: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(500))
         }
         stop()
+        // A failed microVM test may leave guests behind; they must not outlive the instance.
+        for pid in RuntimeLeftovers.qemuProcesses(prefix: prefix) {
+            if let pid = Int32(pid) { kill(pid, SIGKILL) }
+        }
         let network = BridgeNetwork(configuration: .init(bridgeName: bridge, subnet: IPv4CIDR(subnet) ?? BridgeNetwork.Configuration.defaultSubnet), logger: Logger(label: "test"))
         try? await network.remove()
         // The instance's parent cgroups (`/<prefix>` in each v1 controller) are empty now.
         let controllers = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
         for controller in controllers { rmdir("/sys/fs/cgroup/\(controller)/\(prefix)") }
+        // TARMAC_IT_KEEP_LOGS=DIR keeps each instance's log (for debugging failed runs).
+        if let keep = ProcessInfo.processInfo.environment["TARMAC_IT_KEEP_LOGS"] {
+            try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+            try? FileManager.default.copyItem(at: logFile, to: URL(fileURLWithPath: keep).appendingPathComponent("\(dataDirectory.lastPathComponent).log"))
+        }
         try? FileManager.default.removeItem(at: dataDirectory)
     }
 
@@ -182,8 +206,8 @@ final class DevInstance: @unchecked Sendable {
 
 extension DevInstance {
     /// Runs `body` against a fresh, launched instance and always shuts it down afterwards.
-    static func with(_ body: (DevInstance) async throws -> Void) async throws {
-        let dev = try DevInstance()
+    static func with(runtime: Runtime = .container, _ body: (DevInstance) async throws -> Void) async throws {
+        let dev = try DevInstance(runtime: runtime)
         do {
             try await dev.launch()
             try await body(dev)

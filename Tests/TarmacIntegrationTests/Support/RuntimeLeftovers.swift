@@ -1,8 +1,9 @@
 import Foundation
+import TarmacNet
 import TarmacSystem
 
 /// Finds runtime resources of one instance still on the host: runc containers, network
-/// namespaces, overlay mounts and cgroups.
+/// namespaces, overlay mounts, cgroups, and the QEMU processes and TAP devices of microVMs.
 enum RuntimeLeftovers {
     static func find(prefix: String, dataDirectory: URL) async throws -> [String] {
         var found: [String] = []
@@ -21,6 +22,13 @@ enum RuntimeLeftovers {
             }
             found += groups.map { "cgroup \(controller)/\(prefix)/\($0)" }
         }
+        found += qemuProcesses(prefix: prefix).map { "qemu process \($0)" }
+        found += TapDevice.existing(prefix: prefix).map { "tap \($0.name)" }
         return found
+    }
+
+    /// Pids of the instance's microVMs (QEMU runs with `-name <prefix>/<machine id>`).
+    static func qemuProcesses(prefix: String) -> [String] {
+        Shell.lines("pgrep", ["-f", "qemu-system-x86_64 .*-name \(prefix)/"])
     }
 }
