@@ -18,7 +18,7 @@ struct ImagePullEventsTests {
         return PendingPull(
             name: try ImageReference(parsing: "127.0.0.1:5000/app:v1"), digest: digest("f"), indexDigest: nil,
             manifestData: Data(), mediaType: MediaType.ociManifest, manifest: manifest, configData: Data(config.utf8),
-            configuration: configuration, compressions: [.gzip, .gzip], endpoint: RegistryEndpoint(host: "127.0.0.1:5000"))
+            configuration: configuration, endpoint: RegistryEndpoint(host: "127.0.0.1:5000"))
     }
 
     @Test func pendingPullReportsItsImageRef() throws {

@@ -178,6 +178,33 @@ struct OCILayoutImportTests {
         }
     }
 
+    /// Unpacking checks diff ids too (a pulled image's are only its config's word): a layer
+    /// that does not hash to its record's diff id never gets a layer directory.
+    @Test func unpackRefusesALayerThatDoesNotMatchItsDiffID() async throws {
+        try await Scratch.with { scratch in
+            let tree = try Tree(scratch.appendingPathComponent("rootfs"))
+            try tree.file("a.txt", "a\n")
+            let tar = scratch.appendingPathComponent("layer.tar")
+            try await makeTar(of: tree.root, to: tar)
+            let layout = try OCILayoutBuilder(scratch.appendingPathComponent("layout"))
+            let layer = try await layout.layer(tar: tar, gzip: true)
+            try layout.writeIndex([(try layout.image(layers: [layer]), "v1")])
+            let store = Scratch.store(in: scratch)
+            let record = try await store.importOCILayout(layout.root, selecting: "v1", as: "good:v1")
+            var tampered = record
+            let wrongDiffID = "sha256:" + String(repeating: "1", count: 64)
+            tampered.layers[0].diffID = wrongDiffID
+            let error = await #expect(throws: ImageError.self) { try await store.layerDirectories(for: tampered) }
+            #expect(error?.code == .corrupt)
+            for part in [layer.0.digest, wrongDiffID, layer.1] {
+                #expect(error?.message.contains(part) == true, "\(String(describing: error))")
+            }
+            #expect(listing(store.layersDirectory).isEmpty)
+            try expectConsistent(store)
+            #expect(try await store.layerDirectories(for: record).count == 1)
+        }
+    }
+
     @Test func aRepeatedLayerIsMountedOnce() async throws {
         try await Scratch.with { scratch in
             let layout = try OCILayoutBuilder(scratch.appendingPathComponent("layout"))

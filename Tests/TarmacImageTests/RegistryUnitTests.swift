@@ -60,9 +60,9 @@ struct RegistryUnitTests {
 
     @Test func refusesForeignLayers() {
         let foreign = OCIDescriptor(mediaType: MediaType.dockerForeignLayerGzip, digest: "sha256:" + String(repeating: "a", count: 64), size: 1)
-        #expect(throws: ImageError.self) { try ImageStore.pullableCompression(foreign) }
+        #expect(throws: ImageError.self) { try ImageStore.checkPullable(foreign) }
         do {
-            _ = try ImageStore.pullableCompression(foreign)
+            try ImageStore.checkPullable(foreign)
         } catch let error as ImageError {
             #expect(error.code == .unsupported)
             #expect(error.message.contains("foreign"))

@@ -1,39 +1,21 @@
 import Foundation
 
-/// Computes a layer's diff id (the SHA-256 of its uncompressed tar) from the layer blob's
-/// bytes as they arrive, decompressing in-process, so a download needs no second pass.
+/// Computes a layer's diff id (the SHA-256 of its uncompressed tar) from the uncompressed
+/// bytes as the unpacker extracts them, hashing on a ``HashThread`` in 1 MiB batches so the
+/// hash runs in parallel with decompressing and writing the files.
 ///
-/// A decompression error does not interrupt the caller (the download goes on and its digest
-/// is still checked); it is kept and thrown by ``finalize()``. Not thread-safe: one owner.
-/// With `threaded`, the uncompressed bytes are hashed on a ``HashThread`` in 1 MiB batches
-/// (the owner must then end it with ``finalize()`` or ``abandon()``).
+/// Not thread-safe: one owner, which must end it with ``finalize()`` or ``abandon()``.
 final class DiffIDHasher {
     private static let batchSize = 1 << 20
-    private let decompressor: LayerDecompressor?
-    private var counter = DigestCounter()
-    private let hashThread: HashThread?
+    private let hashThread = HashThread()
     private var batch = Data()
-    private var failure: (any Error)?
 
-    init(compression: LayerCompression, label: String, threaded: Bool = false) throws {
-        decompressor = try LayerDecompressor.make(for: compression, label: label)
-        hashThread = threaded ? HashThread() : nil
-        if threaded { batch.reserveCapacity(Self.batchSize) }
+    init() {
+        batch.reserveCapacity(Self.batchSize)
     }
 
-    /// Feeds the next bytes of the blob (compressed as stored).
+    /// Feeds the next bytes of the uncompressed tar.
     func update(_ bytes: UnsafeRawBufferPointer) {
-        guard failure == nil else { return }
-        guard let decompressor else { return hash(bytes) }
-        do {
-            try decompressor.decompress(bytes) { hash($0) }
-        } catch {
-            failure = error
-        }
-    }
-
-    private func hash(_ bytes: UnsafeRawBufferPointer) {
-        guard let hashThread else { return counter.update(bytes) }
         batch.append(bytes.assumingMemoryBound(to: UInt8.self))
         if batch.count >= Self.batchSize {
             hashThread.submit(batch)
@@ -42,22 +24,15 @@ final class DiffIDHasher {
         }
     }
 
-    /// The diff id of the bytes fed; throws when they were not valid compressed data.
-    func finalize() throws -> String {
-        do {
-            if let failure { throw failure }
-            try decompressor?.finish { hash($0) }
-        } catch {
-            hashThread?.abandon()
-            throw error
-        }
-        guard let hashThread else { return counter.finalize() }
+    /// The diff id of the bytes fed; ends the hash thread.
+    func finalize() -> String {
         if !batch.isEmpty { hashThread.submit(batch) }
+        batch = Data()
         return hashThread.finish()
     }
 
-    /// Stops the hash thread (when there is one) without a result.
+    /// Ends the hash thread without a result (the unpack failed).
     func abandon() {
-        hashThread?.abandon()
+        hashThread.abandon()
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 
 /// SHA-256 of a byte stream computed on a thread of its own, fed batches from another
-/// thread (a ``DiffIDWorker`` decompressing a layer), so hashing the uncompressed stream runs
-/// in parallel with decompressing it. Blocking by design: both sides are dedicated threads,
+/// thread (a ``DiffIDHasher`` on the thread unpacking a layer), so hashing the uncompressed
+/// stream runs in parallel with decompressing and extracting it. Blocking by design: both sides are dedicated threads,
 /// never cooperative-pool ones. At most `limit` batches wait.
 ///
 /// End it with ``finish()`` or ``abandon()``, exactly once.
@@ -55,10 +55,19 @@ final class HashThread: Sendable {
         var counter = DigestCounter()
         while true {
             items.wait()
-            let (batch, closed, abandoned) = state.withLock { state -> (Data?, Bool, Bool) in
-                (state.queue.isEmpty ? nil : state.queue.removeFirst(), state.closed, state.abandoned)
+            let (batch, closed, dropped) = state.withLock { state -> (Data?, Bool, Int?) in
+                guard !state.abandoned else {
+                    defer { state.queue.removeAll() }
+                    return (nil, true, state.queue.count)
+                }
+                return (state.queue.isEmpty ? nil : state.queue.removeFirst(), state.closed, nil)
             }
-            if abandoned { return }
+            if let dropped {
+                // Give back the slots of the batches never hashed: libdispatch traps when a
+                // semaphore is released below the value it was created with.
+                for _ in 0..<dropped { slots.signal() }
+                return
+            }
             if let batch {
                 counter.update(batch)
                 slots.signal()

@@ -54,7 +54,7 @@ extension ImageStore {
             throw ImageError(.unsupported, "image indexes of \(display) are nested too deeply")
         }
         let manifest = try Self.decodeJSON(OCIManifest.self, fetched.data, what: "manifest \(fetched.digest) of \(display)")
-        let compressions = try manifest.layers.map(Self.pullableCompression)
+        try manifest.layers.forEach(Self.checkPullable)
         let configData = try await registry.fetchSmallBlob(endpoint, path: path, descriptor: manifest.config)
         let configuration = try Self.decodeJSON(OCIImageConfiguration.self, configData, what: "image config \(manifest.config.digest) of \(display)")
         try Self.checkPlatform(configuration)
@@ -66,11 +66,12 @@ extension ImageStore {
             digest: reference.tag == nil ? fetched.digest : nil)
         return PendingPull(
             name: name, digest: fetched.digest, indexDigest: indexDigest, manifestData: fetched.data, mediaType: fetched.mediaType,
-            manifest: manifest, configData: configData, configuration: configuration, compressions: compressions, endpoint: endpoint)
+            manifest: manifest, configData: configData, configuration: configuration, endpoint: endpoint)
     }
 
-    /// Second half of a pull: downloads the layers the store lacks (verifying digests and diff
-    /// ids as they stream) and commits the image under its name.
+    /// Second half of a pull: downloads the layers the store lacks (verifying their digests as
+    /// they stream) and commits the image under its name. Diff ids are checked when the layers
+    /// are unpacked (``layerDirectories(for:)``).
     ///
     /// Holds a lock file per image digest (`locks/<hex>`) for the whole download, shared by
     /// every process using the store: a second pull of the same image, from this process or
@@ -93,10 +94,10 @@ extension ImageStore {
         let manifest = pending.manifest
         let manifestBlob = try BlobWriter.stage(pending.manifestData, mediaType: pending.mediaType, in: staging)
         let configBlob = try BlobWriter.stage(pending.configData, mediaType: manifest.config.mediaType, in: staging)
-        let known = try knownDiffIDs()
+        let stored = try storedLayerDigests()
         let jobs = manifest.layers.enumerated().map { position, descriptor in
             LayerJob(
-                position: position, descriptor: descriptor, compression: pending.compressions[position],
+                position: position, descriptor: descriptor,
                 expectedDiffID: pending.configuration.rootfs.diffIDs[position],
                 label: "layer \(position + 1)/\(manifest.layers.count) \(Digests.short(descriptor.digest))"
             )
@@ -105,7 +106,7 @@ extension ImageStore {
         let endpoint = pending.endpoint
         let path = pending.name.path
         let fetchedLayers = try await Bounded.map(jobs, limit: registry.configuration.maxConcurrentTransfers) { job in
-            try await store.fetchLayer(job, known: known, staging: staging, endpoint: endpoint, path: path, registry: registry, progress: progress)
+            try await store.fetchLayer(job, stored: stored, staging: staging, endpoint: endpoint, path: path, registry: registry, progress: progress)
         }
         let staged = [manifestBlob, configBlob] + fetchedLayers.map(\.blob)
         return try await commitImage(
@@ -114,15 +115,14 @@ extension ImageStore {
             action: "pulled")
     }
 
-    /// The compression of a layer the store can pull; foreign layers are refused.
-    static func pullableCompression(_ descriptor: OCIDescriptor) throws -> LayerCompression {
+    /// Refuses a layer the store could not unpack: foreign layers and unknown media types.
+    static func checkPullable(_ descriptor: OCIDescriptor) throws {
         if descriptor.mediaType.contains("foreign") || descriptor.mediaType.contains("nondistributable") {
             throw ImageError(.unsupported, "layer \(descriptor.digest) is a foreign (non-distributable) layer of type \(descriptor.mediaType), which must be fetched from elsewhere (such as Windows base layers); Tarmac does not pull foreign layers")
         }
-        guard let compression = MediaType.layerCompression(descriptor.mediaType) else {
+        guard MediaType.layerCompression(descriptor.mediaType) != nil else {
             throw ImageError(.unsupported, "layer \(descriptor.digest) has media type \(descriptor.mediaType), which this store cannot unpack (supported: tar, tar+gzip, tar+zstd)")
         }
-        return compression
     }
 
     static func decodeJSON<T: Decodable>(_ type: T.Type, _ data: Data, what: String) throws -> T {

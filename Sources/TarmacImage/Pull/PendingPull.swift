@@ -21,7 +21,6 @@ public struct PendingPull: Sendable {
     let manifest: OCIManifest
     let configData: Data
     let configuration: OCIImageConfiguration
-    let compressions: [LayerCompression]
     let endpoint: RegistryEndpoint
 
     /// The API's `image_ref` for a machine that will run this image.

@@ -17,17 +17,10 @@ import Glibc
 /// directory. What is returned has been verified against the descriptor's digest and size; on
 /// a mismatch the partial file is deleted and an error thrown.
 ///
-/// For a layer (`compression` set) the bytes are also decompressed in-process as they arrive
-/// and the uncompressed stream hashed (on a ``DiffIDWorker`` thread, in parallel with the
-/// transfer), so the layer's diff id is known when the download ends without a second pass. Bytes are written without `fsync` (writeback is started
-/// early); the file is synced once, before it is moved.
+/// A layer is not decompressed here: its diff id is checked when it is unpacked
+/// (``ImageStore/unpack(_:to:)``), as containerd does. Bytes are written without `fsync`
+/// (writeback is started early); the file is synced once, before it is moved.
 struct BlobDownload {
-    struct Downloaded: Sendable {
-        var blob: StagedBlob
-        /// The digest of the uncompressed content (layers only).
-        var diffID: String?
-    }
-
     var client: RegistryClient
     var endpoint: RegistryEndpoint
     var path: String
@@ -35,19 +28,10 @@ struct BlobDownload {
     var partial: URL
     var label: String
     var progress: TransferProgressHandler?
-    /// The layer's compression, to compute its diff id on the way; nil for other blobs.
-    var compression: LayerCompression?
-
-    /// The running digests of what is in the partial file: the blob's here, the diff id on
-    /// a worker thread fed in batches.
-    private struct Hashes {
-        var blob = DigestCounter()
-        var diffID: DiffIDWorker?
-    }
 
     /// Returns nil when the partial file was taken by a concurrent pull while this one waited
     /// for its lock (the caller then looks in the store again, or downloads anew).
-    func run(into staging: URL) async throws -> Downloaded? {
+    func run(into staging: URL) async throws -> StagedBlob? {
         let fd = open(partial.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw ImageError(.io, "cannot open \(partial.path): \(FileSystem.errnoDescription()); check that the image store is writable")
@@ -57,55 +41,39 @@ struct BlobDownload {
         try await lock(fd)
         guard Self.isSameFile(fd, partial.path) else { return nil }
         let staged = staging.appendingPathComponent("layer-" + String(descriptor.digest.dropFirst("sha256:".count)))
-        var hashes = try await hashExisting()
-        defer { hashes.diffID?.abandon() }
-        if hashes.blob.size == descriptor.size, hashes.blob.finalize() == descriptor.digest {
-            report(hashes.blob.size, .transferring)
+        var hash = try await hashExisting()
+        if hash.size == descriptor.size, hash.finalize() == descriptor.digest {
+            report(hash.size, .transferring)
             try FileSystem.replace(staged.path, with: partial.path)
-            return try await finished(staged, hashes)
+            return finished(staged)
         }
-        if hashes.blob.size >= descriptor.size {
+        if hash.size >= descriptor.size {
             try truncate(handle)
-            try restart(&hashes)
+            hash = DigestCounter()
         }
-        try await transfer(handle, hashes: &hashes)
+        try await transfer(handle, hash: &hash)
         do {
             try handle.synchronize()
         } catch {
             throw ImageError(.io, "cannot flush \(partial.path)", cause: error)
         }
-        let digest = hashes.blob.finalize()
-        guard digest == descriptor.digest, hashes.blob.size == descriptor.size else {
+        let digest = hash.finalize()
+        guard digest == descriptor.digest, hash.size == descriptor.size else {
             try? FileManager.default.removeItem(at: partial)
-            throw ImageError(.corrupt, "blob \(descriptor.digest) from registry \(endpoint.host) does not match its digest (content hashes to \(digest), \(hashes.blob.size) bytes); the registry's copy is corrupt and nothing was stored")
+            throw ImageError(.corrupt, "blob \(descriptor.digest) from registry \(endpoint.host) does not match its digest (content hashes to \(digest), \(hash.size) bytes); the registry's copy is corrupt and nothing was stored")
         }
-        report(hashes.blob.size, .transferring)
+        report(hash.size, .transferring)
         try FileSystem.replace(staged.path, with: partial.path)
-        return try await finished(staged, hashes)
+        return finished(staged)
     }
 
-    private func finished(_ url: URL, _ hashes: Hashes) async throws -> Downloaded {
-        let blob = StagedBlob(url: url, digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType)
-        // An uncompressed layer's diff id is its digest.
-        let diffID = compression == .uncompressed ? descriptor.digest : try await hashes.diffID?.finish()
-        return Downloaded(blob: blob, diffID: diffID)
+    private func finished(_ url: URL) -> StagedBlob {
+        StagedBlob(url: url, digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType)
     }
 
-    private func fresh() throws -> Hashes {
-        guard let compression, compression != .uncompressed else { return Hashes() }
-        let hasher = try DiffIDHasher(compression: compression, label: "\(label) (\(descriptor.digest))", threaded: true)
-        return Hashes(diffID: DiffIDWorker(hasher))
-    }
-
-    /// Starts the digests again (the partial file was truncated).
-    private func restart(_ hashes: inout Hashes) throws {
-        hashes.diffID?.abandon()
-        hashes = try fresh()
-    }
-
-    private func transfer(_ handle: FileHandle, hashes: inout Hashes) async throws {
+    private func transfer(_ handle: FileHandle, hash: inout DigestCounter) async throws {
         let url = "\(RegistryClient.base(endpoint, path))/blobs/\(descriptor.digest)"
-        let offset = hashes.blob.size
+        let offset = hash.size
         var headers: HTTPHeaders = [:]
         if offset > 0 { headers.add(name: "Range", value: "bytes=\(offset)-") }
         let response = try await client.send(
@@ -118,7 +86,7 @@ struct BlobDownload {
         case .ok:
             if offset > 0 {
                 try truncate(handle)
-                try restart(&hashes)
+                hash = DigestCounter()
             }
         case .notFound:
             _ = try? await response.body.collect(upTo: 1 << 16)
@@ -132,15 +100,15 @@ struct BlobDownload {
             throw ImageError(.io, "cannot seek in \(partial.path)", cause: error)
         }
         var lastReport = ContinuousClock.now
-        // Bytes are hashed (and decompressed, for a layer) as they arrive, and written in
+        // Bytes are hashed as they arrive, and written in
         // batches of up to 1 MiB (one write per network chunk costs more than the copy).
         var pending = Data()
         pending.reserveCapacity(1 << 20)
         // Writeback of what is written starts every 8 MiB (`sync_file_range`, which does not
         // wait), so the one `fsync` at the end finds little left to write.
-        var written = hashes.blob.size
+        var written = hash.size
         var writebackFrom = written
-        func flush() async throws {
+        func flush() throws {
             guard !pending.isEmpty else { return }
             do {
                 try handle.write(contentsOf: pending)
@@ -148,7 +116,6 @@ struct BlobDownload {
                 throw ImageError(.io, "cannot write \(partial.path); is the disk full?", cause: error)
             }
             written += Int64(pending.count)
-            await hashes.diffID?.submit(pending)
             pending = Data()
             pending.reserveCapacity(1 << 20)
             if written - writebackFrom >= 8 << 20 {
@@ -159,28 +126,28 @@ struct BlobDownload {
         do {
             for try await buffer in response.body {
                 buffer.withUnsafeReadableBytes { bytes in
-                    hashes.blob.update(bytes)
+                    hash.update(bytes)
                     pending.append(bytes.assumingMemoryBound(to: UInt8.self))
                 }
-                guard hashes.blob.size <= descriptor.size else {
+                guard hash.size <= descriptor.size else {
                     try? FileManager.default.removeItem(at: partial)
                     throw ImageError(.corrupt, "blob \(descriptor.digest) from registry \(endpoint.host) is larger than the \(descriptor.size) bytes its descriptor declares; nothing was stored")
                 }
-                if pending.count >= 1 << 20 { try await flush() }
+                if pending.count >= 1 << 20 { try flush() }
                 if ContinuousClock.now - lastReport > .milliseconds(200) {
                     lastReport = .now
-                    report(hashes.blob.size, .transferring)
+                    report(hash.size, .transferring)
                 }
             }
-            try await flush()
+            try flush()
         } catch let error as ImageError {
-            try? await flush()
+            try? flush()
             throw error
         } catch {
             // Keep what arrived (it is hashed already) so the next pull resumes after it.
-            try? await flush()
+            try? flush()
             try? handle.synchronize()
-            throw ImageError(.unavailable, "download of \(label) (\(descriptor.digest)) from registry \(endpoint.host) was interrupted after \(hashes.blob.size) of \(descriptor.size) bytes; run the pull again to resume it", cause: error)
+            throw ImageError(.unavailable, "download of \(label) (\(descriptor.digest)) from registry \(endpoint.host) was interrupted after \(hash.size) of \(descriptor.size) bytes; run the pull again to resume it", cause: error)
         }
     }
 
@@ -215,24 +182,23 @@ struct BlobDownload {
         return open.st_ino == named.st_ino && open.st_dev == named.st_dev
     }
 
-    /// Hashes (and, for a layer, decompresses) what an earlier download left, up to the
-    /// descriptor's size (more means start again). Reads in 1 MiB steps, yielding between
-    /// them, so resuming a large partial file does not hold a cooperative thread for long.
-    private func hashExisting() async throws -> Hashes {
-        var hashes = try fresh()
+    /// Hashes what an earlier download left, up to the descriptor's size (more means start
+    /// again). Reads in 1 MiB steps, yielding between them, so resuming a large partial file
+    /// does not hold a cooperative thread for long.
+    private func hashExisting() async throws -> DigestCounter {
+        var hash = DigestCounter()
         do {
             let handle = try FileHandle(forReadingFrom: partial)
             defer { try? handle.close() }
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                chunk.withUnsafeBytes { hashes.blob.update($0) }
-                if hashes.blob.size > descriptor.size { break }
-                await hashes.diffID?.submit(chunk)
+                chunk.withUnsafeBytes { hash.update($0) }
+                if hash.size > descriptor.size { break }
+                await Task.yield()
             }
         } catch {
-            hashes.diffID?.abandon()
             throw ImageError(.io, "cannot read partial download \(partial.path)", cause: error)
         }
-        return hashes
+        return hash
     }
 
     /// The first byte of `bytes START-END/TOTAL`.

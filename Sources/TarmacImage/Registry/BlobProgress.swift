@@ -5,8 +5,6 @@ public struct BlobProgress: Sendable, Hashable {
         case transferring
         /// Resuming a download; `completed` bytes were already on disk and verified.
         case resumed
-        /// Checking the decompressed content against the image config.
-        case verifying
         case done
         /// The store (pull) or the registry (push) already had it.
         case alreadyPresent

@@ -84,7 +84,6 @@ final class TransferProgressPrinter: Sendable {
         switch progress.phase {
         case .transferring: return "\(progress.label): \(bar(progress)) \(amounts)"
         case .resumed: return "\(progress.label): resuming at \(amounts)"
-        case .verifying: return "\(progress.label): verifying"
         case .done: return "\(progress.label): done \(ByteCount.format(progress.total))"
         case .alreadyPresent: return "\(progress.label): already present"
         case .mounted: return "\(progress.label): mounted from another repository"
