@@ -36,13 +36,10 @@ Standard library only.
 
 import argparse
 import datetime
-import errno
-import hashlib
 import http.client
 import ipaddress
 import json
 import os
-import platform
 import re
 import secrets
 import shutil
@@ -53,6 +50,8 @@ import subprocess
 import sys
 import time
 
+from benchlib import API, BenchError, Deadline, busy_cpu_ms, file_sha256, git_describe, loadavg, machine_info, ms, run, summary  # noqa: E402
+
 APP = "boot"
 IMAGE = "bootbench:v1"
 PORT = 8080
@@ -62,49 +61,9 @@ PAGE = "boot bench page\n"
 
 # ----------------------------------------------------------------------------- helpers
 
-class BenchError(Exception):
-    pass
-
-
-class Deadline(Exception):
-    pass
-
 
 def log(message):
     print(f"[boot {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def ms(seconds):
-    return seconds * 1000.0
-
-
-def summary(values):
-    """n, median, p90, min, max, mean of a list of milliseconds."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    p90 = statistics.quantiles(ordered, n=10, method="inclusive")[8] if len(ordered) >= 2 else ordered[0]
-    return {"n": len(ordered), "median": statistics.median(ordered), "p90": p90, "min": ordered[0],
-            "max": ordered[-1], "mean": statistics.fmean(ordered)}
-
-
-def run(argv, timeout=60, check=True, **kwargs):
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kwargs)
-    if check and result.returncode != 0:
-        raise BenchError(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
-    return result
-
-
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return [float(x) for x in f.read().split()[:3]]
-
-
-def busy_cpu_ms():
-    """CPU time the whole machine has spent busy (all CPUs), in ms."""
-    with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) * 1000.0 / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_busy_over(seconds):
@@ -179,37 +138,6 @@ def http_get(address):
         conn.close()
 
 
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def git_describe():
-    here = os.path.dirname(os.path.abspath(__file__))
-    try:
-        head = run(["git", "-C", here, "rev-parse", "--short", "HEAD"], timeout=10).stdout.strip()
-        dirty = run(["git", "-C", here, "status", "--porcelain", "--untracked-files=no"], timeout=10).stdout.strip()
-        return head + ("-dirty" if dirty else "")
-    except (BenchError, OSError, subprocess.TimeoutExpired):
-        return None
-
-
-def machine_info():
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as f:
-        mem_kb = int(f.readline().split()[1])
-    return {"nproc": os.cpu_count(), "cpu_model": model, "kernel": platform.release(), "memory_mb": mem_kb // 1024,
-            "dev_kvm": os.path.exists("/dev/kvm")}
-
-
 def host_tsc_khz():
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -225,52 +153,6 @@ def swift_seconds(text):
 
 
 # ----------------------------------------------------------------------------- API client
-
-class API:
-    def __init__(self, port, token):
-        self.port = port
-        self.token = token
-        self.conn = None
-
-    def connection(self):
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=90)
-            self.conn.connect()
-        return self.conn
-
-    def reset(self):
-        if self.conn is not None:
-            self.conn.close()
-        self.conn = None
-
-    def request(self, method, path, body=None, auth=True, expect=(200, 201, 202, 204)):
-        headers = {"Accept": "application/json"}
-        if auth:
-            headers["Authorization"] = f"Bearer {self.token}"
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        for attempt in (1, 2):
-            conn = self.connection()
-            try:
-                conn.request(method, path, body=data, headers=headers)
-                response = conn.getresponse()
-                payload = response.read()
-                break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self.reset()
-                if attempt == 2 or method == "POST":
-                    raise
-        if response.getheader("Connection", "").lower() == "close":
-            self.reset()
-        text = payload.decode(errors="replace")
-        if expect and response.status not in expect:
-            raise BenchError(f"{method} {path} → {response.status}: {text[:500]}")
-        try:
-            return response.status, json.loads(text) if text else None
-        except json.JSONDecodeError:
-            return response.status, text
 
 
 # ----------------------------------------------------------------------------- the benchmark
