@@ -47,33 +47,12 @@ export PATH="$PATH:/usr/sbin:/sbin"
 ((${#PLAIN_TAP} <= 15)) || die "BENCH_PREFIX too long (TAP name $PLAIN_TAP > 15 bytes)"
 
 # --- tools -------------------------------------------------------------------------------
-missing=()
-command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
-command -v qemu-img >/dev/null || missing+=(qemu-utils)
-command -v busybox >/dev/null || missing+=(busybox-static)
-command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
-command -v cpio >/dev/null || missing+=(cpio)
-command -v lz4 >/dev/null || missing+=(lz4)
-command -v ip >/dev/null || missing+=(iproute2)
-command -v iptables >/dev/null || missing+=(iptables)
-command -v python3 >/dev/null || missing+=(python3)
-if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null ||
-        { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; } ||
-        die "could not install ${missing[*]}"
-fi
+source "$REPO/bench/lib.sh"
+bench_require qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils busybox:busybox-static mkfs.ext4:e2fsprogs \
+    cpio:cpio lz4:lz4 ip:iproute2 iptables:iptables python3:python3
 
 # --- tarmac and the guest ------------------------------------------------------------------
-if [[ -n ${TARMAC_BIN:-} ]]; then
-    [[ -x $TARMAC_BIN ]] || die "TARMAC_BIN=$TARMAC_BIN is not executable"
-    TARMAC=$(realpath "$TARMAC_BIN")
-else
-    log "building tarmac (swift build -c release --product tarmac; the first build takes minutes)"
-    timeout 3600 swift build -c release --product tarmac >&2 || die "release build failed"
-    TARMAC=$REPO/.build/release/tarmac
-fi
-log "tarmac: $TARMAC"
+bench_tarmac
 if [[ -n ${BENCH_GUEST_DIR:-} ]]; then
     GUEST=$(realpath "$BENCH_GUEST_DIR")
 else
@@ -85,10 +64,7 @@ for f in vmlinux initrd.cpio; do [[ -f $GUEST/$f ]] || die "missing $GUEST/$f (s
 log "guest: $GUEST ($(cat "$GUEST/kernel-version" 2>/dev/null || echo '?'))"
 
 # --- isolation checks ----------------------------------------------------------------------
-ip link show "$BRIDGE" >/dev/null 2>&1 &&
-    die "bridge $BRIDGE already exists: another benchmark running? (or remove it: ip link del $BRIDGE)"
-python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$PORT" 2>/dev/null ||
-    die "port 127.0.0.1:$PORT is in use (set BENCH_PORT)"
+bench_check_isolation
 
 WORK=$(mktemp -d /tmp/tarmac-boot-bench.XXXXXX)
 chmod 700 "$WORK"

@@ -41,37 +41,14 @@ die() { log "ERROR: $*"; exit 1; }
 export PATH="$PATH:/usr/sbin:/sbin"
 
 # --- tools -------------------------------------------------------------------------------
-missing=()
-command -v runc >/dev/null || missing+=(runc)
-command -v busybox >/dev/null || missing+=(busybox-static)
-command -v wrk >/dev/null || missing+=(wrk)
-command -v ip >/dev/null || missing+=(iproute2)
-command -v iptables >/dev/null || missing+=(iptables)
-command -v python3 >/dev/null || missing+=(python3)
-if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null ||
-        { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; } ||
-        die "could not install ${missing[*]}"
-fi
+source "$REPO/bench/lib.sh"
+bench_require runc:runc busybox:busybox-static wrk:wrk ip:iproute2 iptables:iptables python3:python3
 
 # --- tarmac --------------------------------------------------------------------------------
-if [[ -n ${TARMAC_BIN:-} ]]; then
-    [[ -x $TARMAC_BIN ]] || die "TARMAC_BIN=$TARMAC_BIN is not executable"
-    TARMAC=$(realpath "$TARMAC_BIN")
-else
-    log "building tarmac (swift build -c release --product tarmac; the first build takes minutes)"
-    timeout 3600 swift build -c release --product tarmac >&2 || die "release build failed"
-    TARMAC=$REPO/.build/release/tarmac
-fi
-log "tarmac: $TARMAC"
+bench_tarmac
 
 # --- isolation checks ----------------------------------------------------------------------
-if ip link show "$BRIDGE" >/dev/null 2>&1; then
-    die "bridge $BRIDGE already exists: another benchmark running? (or remove it: ip link del $BRIDGE)"
-fi
-python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$PORT" 2>/dev/null ||
-    die "port 127.0.0.1:$PORT is in use (set BENCH_PORT)"
+bench_check_isolation
 
 WORK=$(mktemp -d /tmp/tarmac-bench.XXXXXX)
 chmod 700 "$WORK"
