@@ -26,7 +26,7 @@ struct RuncExecSession: Sendable {
     var stdin: [UInt8]
     var timeout: Duration
     /// Bytes kept of each of stdout and stderr.
-    var outputLimit: Int = 1 << 20
+    var outputLimit: Int = BoundedOutput.execLimit
     var killGrace: Duration = .seconds(3)
     var drainGrace: Duration = .seconds(1)
 
@@ -203,11 +203,19 @@ struct RuncExecSession: Sendable {
 
 /// Output kept up to `limit` bytes; what comes after is counted and dropped.
 struct BoundedOutput: Sendable {
+    /// What the exec API returns of each stream, on every runtime.
+    static let execLimit = 1 << 20
+
     let limit: Int
     private(set) var bytes: [UInt8] = []
     private(set) var dropped = 0
 
     init(limit: Int) { self.limit = limit }
+
+    init(limit: Int, bytes: [UInt8]) {
+        self.limit = limit
+        append(bytes[...])
+    }
 
     mutating func append(_ chunk: ArraySlice<UInt8>) {
         let room = max(0, limit - bytes.count)

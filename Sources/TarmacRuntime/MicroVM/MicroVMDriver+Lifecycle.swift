@@ -145,7 +145,8 @@ extension MicroVMDriver {
             throw error
         }
         return ExecResult(exitCode: Int(result.exitCode), exitSignal: Int(result.signal),
-                          stdout: String(decoding: result.stdout, as: UTF8.self), stderr: String(decoding: result.stderr, as: UTF8.self),
+                          stdout: BoundedOutput(limit: BoundedOutput.execLimit, bytes: result.stdout).text,
+                          stderr: BoundedOutput(limit: BoundedOutput.execLimit, bytes: result.stderr).text,
                           timedOut: result.timedOut)
     }
 }
