@@ -913,7 +913,8 @@ def print_report(r):
     if "components" in r:
         lines += ["", "  components (each alone)                  median       p90"]
         for key, s in r["components"].items():
-            lines.append(f"    {key:<36} {s['median']:9.2f} {s['p90']:9.2f}")
+            if s is not None:  # --component-iterations 0 measures nothing
+                lines.append(f"    {key:<36} {s['median']:9.2f} {s['p90']:9.2f}")
     if "request_latency_ms" in r:
         lines += ["", "  single-connection request latency        median       p90"]
         for key, s in r["request_latency_ms"].items():
