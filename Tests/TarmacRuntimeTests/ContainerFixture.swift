@@ -127,18 +127,7 @@ struct ContainerFixture {
 
     /// Host resources of a machine that still exist (empty = fully cleaned up).
     func leftovers(_ handle: RuntimeHandle) -> [String] {
-        let prefix = handle.details["resourcePrefix"] ?? Self.prefix
-        let id = handle.machineID
-        var found: [String] = []
-        if let root = handle.details["runcRoot"], FileManager.default.fileExists(atPath: "\(root)/\(id)") { found.append("runc state") }
-        if let bundle = handle.details["bundle"], OverlayMount.mounts(sourcePrefix: "").contains(where: { $0.target == "\(bundle)/rootfs" }) {
-            found.append("rootfs mount")
-        }
-        let network = MachineNetwork(machineID: id, prefix: prefix)
-        if FileManager.default.fileExists(atPath: network.namespacePath) { found.append("netns") }
-        if FileManager.default.fileExists(atPath: "/sys/class/net/\(network.hostInterfaceName)") { found.append("veth") }
-        found += CgroupV1.directories(of: "/\(prefix)/\(id)")
-        return found
+        Self.leftovers(handle, prefix: handle.details["resourcePrefix"] ?? Self.prefix)
     }
 
     func removeBase() {
