@@ -75,6 +75,9 @@ public enum ConfigValidation {
                 throw Issue(field: field, message: "must not be empty when given")
             }
         }
+        try validate(services: config.services)
+        try validate(checks: config.checks)
+        try validate(mounts: config.mounts)
         return config
     }
 

@@ -1,7 +1,9 @@
 /// A machine's configuration (`config` in create/update requests and Machine responses).
 ///
-/// Fields Tarmac acts on are typed; sections it stores and echoes without interpreting yet
-/// (services, checks, mounts, files …) are kept as raw JSON so they round-trip unchanged.
+/// Fields Tarmac acts on are typed (`services`, `checks` and `mounts` included, see
+/// ``MachineService``, ``MachineCheck``, ``MachineMount``); sections it stores and echoes
+/// without interpreting yet (files, processes, statics …) are kept as raw JSON so they
+/// round-trip unchanged.
 public struct MachineConfig: Sendable, Hashable, Codable {
     public var image: String?
     public var env: [String: String]?
@@ -12,9 +14,10 @@ public struct MachineConfig: Sendable, Hashable, Codable {
     public var autoDestroy: Bool?
     public var metadata: [String: String]?
     public var stopConfig: StopConfig?
-    public var services: JSONValue?
-    public var checks: JSONValue?
-    public var mounts: JSONValue?
+    public var services: [MachineService]?
+    /// Top-level checks by name.
+    public var checks: [String: MachineCheck]?
+    public var mounts: [MachineMount]?
     public var files: JSONValue?
     public var processes: JSONValue?
     public var statics: JSONValue?

@@ -70,20 +70,19 @@ struct ModelCodingTests {
         #expect(config.metadata?["fly_process_group"] == "app")
         #expect(config.schedule == "daily")
         #expect(config.disableMachineAutostart == false)
-        guard case .array(let services)? = config.services else {
-            Issue.record("services should be kept as a raw array")
-            return
-        }
+        let services = try #require(config.services)
         #expect(services.count == 1)
-        #expect(services[0]["internal_port"] == .number(8080))
-        #expect(services[0]["autostop"] == .string("suspend"))
-        #expect(services[0]["force_instance_key"] == .null)
-        #expect(config.checks?["alive"]?["kind"] == .string("readiness"))
+        #expect(services[0].internalPort == 8080)
+        #expect(services[0].autostop == .suspend)
+        #expect(services[0].forceInstanceKey == nil)
+        #expect(services[0].checks?.first?.path == "/up")
+        #expect(config.checks?["alive"]?.kind == .readiness)
+        #expect(config.mounts?.first?.volume == "vol_9vw681egy1jj5xm4")
         // And the whole config is valid.
         _ = try ConfigValidation.normalize(config)
     }
 
-    @Test("stop_config.timeout given as nanoseconds decodes and re-encodes as a Go duration")
+    @Test("durations given as nanoseconds decode and re-encode as Go durations")
     func nanosecondStopTimeout() throws {
         let json = #"{"image":"nginx","stop_config":{"timeout":30000000000,"signal":15},"checks":{"c":{"interval":15000000000}}}"#
         let config = try JSONDecoder().decode(MachineConfig.self, from: Data(json.utf8))
@@ -93,18 +92,25 @@ struct ModelCodingTests {
         let stop = try #require(encoded["stop_config"] as? [String: Any])
         #expect(stop["timeout"] as? String == "30s")
         #expect(stop["signal"] as? String == "SIGTERM")
-        // Raw sections are echoed as sent, numbers included.
+        // Check durations too: the wire shape is a Go duration string.
         let checks = try #require(encoded["checks"] as? [String: Any])
         let check = try #require(checks["c"] as? [String: Any])
-        #expect((check["interval"] as? NSNumber)?.int64Value == 15_000_000_000)
+        #expect(check["interval"] as? String == "15s")
     }
 
-    @Test("encoding round-trips the raw sections unchanged")
+    @Test("encoding round-trips the sections unchanged")
     func rawSectionsRoundTrip() throws {
         let original = try Self.jsonValue(Data(Self.flyctlConfig.utf8))
         let config = try JSONDecoder().decode(MachineConfig.self, from: Data(Self.flyctlConfig.utf8))
         let reencoded = try Self.jsonValue(try JSONEncoder().encode(config))
-        for key in ["services", "checks", "mounts", "files", "processes", "statics", "dns", "standbys", "metrics", "rootfs", "init", "guest", "restart", "env", "metadata", "stop_config", "image", "schedule", "auto_destroy"] {
+        // Services as sent, except that the null force_instance_key is omitted.
+        guard case .array(let sentServices)? = original["services"], case .object(var sent)? = sentServices.first else {
+            Issue.record("fixture has no services")
+            return
+        }
+        sent["force_instance_key"] = nil
+        #expect(reencoded["services"] == .array([.object(sent)]))
+        for key in ["checks", "mounts", "files", "processes", "statics", "dns", "standbys", "metrics", "rootfs", "init", "guest", "restart", "env", "metadata", "stop_config", "image", "schedule", "auto_destroy"] {
             #expect(reencoded[key] == original[key], "section \(key) changed")
         }
         // Unknown top-level fields are ignored, not echoed.
