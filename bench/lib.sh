@@ -14,17 +14,26 @@ bench_require() {
         die "could not install ${missing[*]}"
 }
 
-# bench_tarmac: sets TARMAC to $TARMAC_BIN, or builds the release binary.
+# bench_tarmac: sets TARMAC to $TARMAC_BIN, or builds the release binaries (tarmac and the
+# tarmac-shim the container driver starts from the same directory).
 bench_tarmac() {
     if [[ -n ${TARMAC_BIN:-} ]]; then
         [[ -x $TARMAC_BIN ]] || die "TARMAC_BIN=$TARMAC_BIN is not executable"
         TARMAC=$(realpath "$TARMAC_BIN")
     else
-        log "building tarmac (swift build -c release --product tarmac; the first build takes minutes)"
+        log "building tarmac (swift build -c release --product tarmac / tarmac-shim; the first build takes minutes)"
         timeout 3600 swift build -c release --product tarmac >&2 || die "release build failed"
+        timeout 3600 swift build -c release --product tarmac-shim >&2 || die "release build of tarmac-shim failed"
         TARMAC=$REPO/.build/release/tarmac
     fi
     log "tarmac: $TARMAC"
+    if [[ ${TARMAC_SHIM:-} == runtime-shim || ${TARMAC_SHIM:-} == big ]]; then
+        log "shim: tarmac runtime-shim (TARMAC_SHIM=$TARMAC_SHIM)"
+    elif [[ -x $(dirname "$TARMAC")/tarmac-shim ]]; then
+        log "shim: $(dirname "$TARMAC")/tarmac-shim"
+    else
+        log "shim: tarmac runtime-shim (no tarmac-shim next to tarmac)"
+    fi
 }
 
 # bench_check_isolation: refuses to run beside another benchmark (bridge or port taken).

@@ -277,7 +277,8 @@ class StartTracer:
             start_exit = it["exits"].get(str(start_pid))
             if create_exit is None or start_exit is None:
                 continue
-            shim_exec = [ts for ts, filename, _ in it["execs"] if filename == tarmac_path]
+            shim_paths = (tarmac_path, os.path.join(os.path.dirname(tarmac_path), "tarmac-shim"))
+            shim_exec = [ts for ts, filename, _ in it["execs"] if filename in shim_paths]
             workload = [ts for ts, filename, _ in it["execs"] if filename == "/bin/sleep"]
             t0 = it["t0"]
             out.append({
@@ -509,6 +510,15 @@ class Bench:
             if i:
                 shim.append(ms(elapsed))
         out["tarmac_exec"] = summary(shim)
+        # The small shim the driver starts when it sits next to tarmac (same EOF exit).
+        small = os.path.join(os.path.dirname(self.args.tarmac), "tarmac-shim")
+        if os.access(small, os.X_OK):
+            times = []
+            for i in range(n + 1):
+                _, elapsed = timed_run([small], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                if i:
+                    times.append(ms(elapsed))
+            out["tarmac_shim_exec"] = summary(times)
         trivial = []
         for i in range(n + 1):
             _, elapsed = timed_run(["/bin/true"])
@@ -699,6 +709,7 @@ class Bench:
             "tarmac_binary_mtime": datetime.datetime.fromtimestamp(os.path.getmtime(args.tarmac), datetime.timezone.utc)
             .isoformat(timespec="seconds"),
             "tarmac_git": git_describe(),
+            "shim": shim_description(args.tarmac),
             "runc_version": run(["runc", "--version"]).stdout.strip().splitlines()[0],
             "settings": {k: v for k, v in vars(args).items() if k not in ("work_dir",)},
             "load_before": loadavg(),
@@ -796,6 +807,9 @@ class Bench:
                 self.results["wrk"]["get_machine_over_health_rps"] = g["requests_per_sec"] / h["requests_per_sec"]
         self.api_destroy(machine_id)
 
+        if args.thread_counts:
+            self.results["dev_threads"] = self.thread_counts(sorted({int(n) for n in args.thread_counts.split(",") if n}))
+
         self.results["load_after"] = loadavg()
         self.results["finished_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         # The load average lags (a build that just ended still counts), so the CPU use during the
@@ -803,6 +817,29 @@ class Bench:
         others = sum(p["cpu"] for p in self.results["other_busy_processes_before"])
         self.results["busy_warning"] = busy > args.busy_cpu or others > args.busy_others
         return self.results
+
+    def thread_counts(self, counts):
+        """Threads of `tarmac dev` (/proc/PID/task) with N started machines, for each N."""
+        out, started = {"idle": len(os.listdir(f"/proc/{self.dev.pid}/task"))}, []
+        for n in counts:
+            while len(started) < n:
+                machine_id, *_ = self.api_start()
+                started.append(machine_id)
+            time.sleep(1.0)  # let the standby refill and the waits settle
+            tasks = os.listdir(f"/proc/{self.dev.pid}/task")
+            out[str(n)] = len(tasks)
+            monitors = 0
+            for tid in tasks:
+                try:
+                    with open(f"/proc/{self.dev.pid}/task/{tid}/comm") as f:
+                        monitors += f.read().strip() == "tarmac-exit-mon"
+                except OSError:
+                    pass
+            out["exit_monitor_threads"] = monitors
+            log(f"tarmac dev threads with {n} started machines: {out[str(n)]} (exit monitor: {monitors})")
+        for machine_id in started:
+            self.api_destroy(machine_id)
+        return out
 
     # ------------------------------------------------------------------ teardown
 
@@ -876,6 +913,15 @@ def duration_ms(text):
 
 # ----------------------------------------------------------------------------- report
 
+def shim_description(tarmac):
+    """Which shim `tarmac dev` starts (ContainerDriver.defaultShimCommand, TARMAC_SHIM)."""
+    forced = os.environ.get("TARMAC_SHIM", "")
+    small = os.path.join(os.path.dirname(tarmac), "tarmac-shim")
+    if forced in ("runtime-shim", "big") or (not forced and not os.access(small, os.X_OK)):
+        return "tarmac runtime-shim"
+    return forced or small
+
+
 def print_report(r):
     def row(name, s):
         return f"  {name:<38} {s['median']:9.1f} {s['p90']:9.1f} {s['min']:9.1f} {s['max']:9.1f}"
@@ -885,6 +931,7 @@ def print_report(r):
         "",
         f"Machine start benchmark — {r['started_at']}  ({r['machine']['nproc']} CPUs, {r['machine']['cpu_model']}, kernel {r['machine']['kernel']})",
         f"tarmac binary {r['tarmac_binary']} (modified {r['tarmac_binary_mtime']}, sha256 {r['tarmac_binary_sha256'][:12]}; tree {r['tarmac_git']}), {r['runc_version']}",
+        f"shim: {r.get('shim', '?')}",
         f"load average before {r['load_before']}, after {r['load_after']}; CPU busy during the start loop {r['cpu_busy_fraction_during_start_loop']:.0%}",
         "",
         f"  {'(N = ' + str(r['raw_runc_run_ms']['n']) + ', milliseconds)':<38} {'median':>9} {'p90':>9} {'min':>9} {'max':>9}",
@@ -930,6 +977,8 @@ def print_report(r):
                          f"   {(x.get('dev_cpu_ms_per_request') or 0) * 1000:8.0f} µs")
         if "get_machine_over_health_rps" in w:
             lines.append(f"    GET machine / health throughput: {w['get_machine_over_health_rps']:.2f}")
+    if "dev_threads" in r:
+        lines += ["", "  tarmac dev threads: " + ", ".join(f"{k}: {v}" if not k.isdigit() else f"{k} machines: {v}" for k, v in r["dev_threads"].items())]
     if r.get("busy_warning"):
         lines += ["", "  WARNING: the machine was busy (CPU use above the thresholds, see the JSON): re-run when it is idle."]
     print("\n".join(lines) + "\n", flush=True)
@@ -971,6 +1020,8 @@ def main():
     parser.add_argument("--wait-idle", type=int, default=0, metavar="SECONDS",
                         help="before starting, wait up to this long for the CPUs to be less than --idle-cpu busy")
     parser.add_argument("--idle-cpu", type=float, default=0.25)
+    parser.add_argument("--thread-counts", default="", metavar="N,M",
+                        help="at the end, count tarmac dev's threads with N, then M started machines (e.g. 1,20)")
     parser.add_argument("--keep-events", action="store_true", help="store each machine's events in the results")
     parser.add_argument("--max-seconds", type=int, default=900,
                         help="abort (and clean up) after this long, not counting --wait-idle")

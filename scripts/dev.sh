@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 [[ -x /opt/swift/usr/bin/swift ]] && export PATH="/opt/swift/usr/bin:$PATH"
 ./scripts/install-deps.sh
 swift build -c release --product tarmac
+# The per-machine shim of the container runtime; the driver starts it from tarmac's directory.
+swift build -c release --product tarmac-shim
 # The microVM runtime's guest: static tarmac-init, Debian's cloud kernel, base initramfs
 # (/var/lib/tarmac/guest; quick when already built). `--runtime auto` uses microVMs when KVM works.
 ./scripts/build-guest.sh

@@ -1,9 +1,10 @@
 import Foundation
 import TarmacSystem
 
-/// Runs `tar`, `gzip` and friends with their stdout streamed to a consumer (so multi-gigabyte
-/// layers never sit in memory) and their stderr in a file (so a chatty program can never
-/// block on a full pipe). Blocking; call it inside `Blocking.run`.
+/// Runs `tar`, `gzip` and friends with their stdout handed to a consumer as they write it (so
+/// multi-gigabyte layers never sit in memory) and their stderr collected alongside, bounded,
+/// so a chatty program can never block on a full pipe. Built on `Command.stream`: cancelling
+/// the calling task ends the program (SIGTERM, then SIGKILL).
 enum ExternalProcess {
     struct Outcome: Sendable {
         var status: Int32
@@ -11,59 +12,26 @@ enum ExternalProcess {
         var stderr: String
     }
 
+    /// Runs `program` to completion. When `consume` throws, the program is ended and reaped
+    /// and the error rethrown.
     static func run(
-        _ program: String, _ arguments: [String], scratch: URL,
-        consume: ((Data) throws -> Void)? = nil
-    ) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try resolve(program))
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        let stderrURL = scratch.appendingPathComponent("stderr-" + UUID().uuidString)
-        guard FileManager.default.createFile(atPath: stderrURL.path, contents: nil) else {
-            throw ImageError(.io, "cannot create \(stderrURL.path)")
-        }
-        defer { try? FileManager.default.removeItem(at: stderrURL) }
-        let stderrHandle: FileHandle
+        _ program: String, _ arguments: [String], consume: (Data) async throws -> Void
+    ) async throws -> Outcome {
+        let path = try resolve(program)
+        let result: Command.Result
         do {
-            stderrHandle = try FileHandle(forWritingTo: stderrURL)
-        } catch {
-            throw ImageError(.io, "cannot open \(stderrURL.path)", cause: error)
+            result = try await Command.stream(path, arguments, stdout: consume)
+        } catch let error as CommandError {
+            throw ImageError(.toolFailed, "cannot run \(program)", cause: error)
         }
-        defer { try? stderrHandle.close() }
-        process.standardError = stderrHandle
-        let pipe = Pipe()
-        process.standardOutput = consume == nil ? FileHandle.nullDevice : pipe
-
-        do {
-            try process.run()
-        } catch {
-            throw ImageError(.toolFailed, "cannot start \(program)", cause: error)
-        }
-        if let consume {
-            let reader = pipe.fileHandleForReading
-            do {
-                while let chunk = try reader.read(upToCount: 1 << 20), !chunk.isEmpty {
-                    try consume(chunk)
-                }
-            } catch {
-                process.terminate()
-                _ = try? reader.readToEnd()
-                process.waitUntilExit()
-                throw error
-            }
-        }
-        process.waitUntilExit()
-        let errorText = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
-        return Outcome(status: process.terminationStatus, stderr: String(errorText.suffix(2000)))
+        return Outcome(status: result.status, stderr: String(result.stderr.suffix(2000)))
     }
 
     /// Runs and throws `toolFailed` with the program's stderr when it exits non-zero.
     static func checked(
-        _ program: String, _ arguments: [String], scratch: URL, what: String,
-        consume: ((Data) throws -> Void)? = nil
-    ) throws {
-        let outcome = try run(program, arguments, scratch: scratch, consume: consume)
+        _ program: String, _ arguments: [String], what: String, consume: (Data) async throws -> Void
+    ) async throws {
+        let outcome = try await run(program, arguments, consume: consume)
         guard outcome.status == 0 else {
             let detail = outcome.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
             throw ImageError(.toolFailed, "\(what) failed: \(program) exited with status \(outcome.status)\(detail.isEmpty ? "" : ": \(detail)")")

@@ -23,9 +23,7 @@ extension ImageStore {
 
         let tally = try await Blocking.run { DirectoryTally(counting: directory) }
         progress?("packing \(tally.entries) files and directories (\(ByteCount.format(tally.bytes))) from \(directory.path)")
-        let layer = try await Blocking.run {
-            try Self.packLayer(directory, into: staging, progress: progress)
-        }
+        let layer = try await Self.packLayer(directory, into: staging, progress: progress)
         progress?("layer \(layer.digest) (\(ByteCount.format(layer.size)))")
 
         let imageConfiguration = OCIImageConfiguration(
@@ -60,11 +58,12 @@ extension ImageStore {
         return stored
     }
 
-    /// Runs GNU tar over `directory`, hashing and writing its output into a staged blob.
-    static func packLayer(_ directory: URL, into staging: URL, progress: (@Sendable (String) -> Void)?) throws -> StagedBlob {
+    /// Runs GNU tar over `directory`, hashing and writing its output into a staged blob as it
+    /// arrives (one short local-file write per pipe-sized chunk).
+    static func packLayer(_ directory: URL, into staging: URL, progress: (@Sendable (String) -> Void)?) async throws -> StagedBlob {
         let writer = try BlobWriter(in: staging)
         var reported: Int64 = 0
-        try ExternalProcess.checked(
+        try await ExternalProcess.checked(
             "tar",
             [
                 "--create", "--file=-", "--directory=\(directory.path)",
@@ -72,7 +71,7 @@ extension ImageStore {
                 "--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime",
                 ".",
             ],
-            scratch: staging, what: "packing \(directory.path)"
+            what: "packing \(directory.path)"
         ) { chunk in
             try writer.write(chunk)
             if writer.size - reported >= 256 << 20 {

@@ -53,25 +53,27 @@ enum CgroupV1 {
 
     /// Kills any process left in the cgroup and removes its directory in every hierarchy
     /// (children first). Returns the directories that could not be removed.
+    /// A directory stays busy until its killed processes are gone: retried every 10 ms for
+    /// up to half a second (sooner when the calling task is cancelled).
     @discardableResult
-    static func remove(_ cgroupsPath: String) -> [String] {
+    static func remove(_ cgroupsPath: String) async -> [String] {
         var failed: [String] = []
         for directory in directories(of: cgroupsPath) {
-            if !removeTree(directory) { failed.append(directory) }
+            if await !removeTree(directory) { failed.append(directory) }
         }
         return failed
     }
 
-    private static func removeTree(_ directory: String) -> Bool {
+    private static func removeTree(_ directory: String) async -> Bool {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for entry in entries where FileManager.default.fileExists(atPath: "\(directory)/\(entry)/cgroup.procs") {
-            _ = removeTree("\(directory)/\(entry)")
+            _ = await removeTree("\(directory)/\(entry)")
         }
         for attempt in 0..<50 {
             if rmdir(directory) == 0 || errno == ENOENT { return true }
             guard errno == EBUSY else { return false }
             if attempt == 0 { killProcesses(in: directory) }
-            usleep(10_000)
+            try? await Task.sleep(for: .milliseconds(10))
         }
         return false
     }

@@ -49,7 +49,7 @@ extension ContainerDriver {
         if network.exists {
             do { try await network.tearDown() } catch { problems.append(error.description) }
         }
-        let cgroupsLeft = CgroupV1.remove(layout.cgroupsPath)
+        let cgroupsLeft = await CgroupV1.remove(layout.cgroupsPath)
         if !cgroupsLeft.isEmpty { problems.append("cannot remove cgroups \(cgroupsLeft.joined(separator: ", "))") }
 
         var paths = [layout.stateDirectory, layout.overlayDirectory]
@@ -105,7 +105,7 @@ extension ContainerDriver {
         }
         for id in CgroupV1.machineIDs(prefix: prefix).sorted() where isOrphan(id) {
             let cgroupsPath = "/\(prefix)/\(id)"
-            if CgroupV1.remove(cgroupsPath).isEmpty { removed.append("cgroup \(cgroupsPath)") }
+            if await CgroupV1.remove(cgroupsPath).isEmpty { removed.append("cgroup \(cgroupsPath)") }
         }
         for entry in removed {
             logger.info("removed orphaned container resource", metadata: ["resource": "\(entry)"])

@@ -6,8 +6,9 @@ extension ContainerDriver {
         /// runc's state directory (`--root`), e.g. `<dataDir>/runc`. Every container in it
         /// belongs to this driver.
         public var runcRoot: String
-        /// How to start the shim: program and leading arguments. Default: this executable's
-        /// hidden `runtime-shim` subcommand.
+        /// How to start the shim: program and leading arguments. Default
+        /// `ContainerDriver.defaultShimCommand()`: the small `tarmac-shim` next to this
+        /// executable, else this executable's hidden `runtime-shim` subcommand.
         public var shimCommand: [String]
         /// Returns the unpacked layer directories of an image digest, lowest layer first.
         public var layers: @Sendable (_ imageDigest: String) async throws -> [String]
@@ -20,7 +21,8 @@ extension ContainerDriver {
         public var resourcePrefix: String
         /// How long `start()` waits for each step of the shim (create, start). Default 30 s.
         public var startTimeout: Duration
-        /// How often `wait()` checks the shim and the exit file. Default 25 ms.
+        /// How often `wait()` checks the shim where the kernel has no pidfds (Linux < 5.3);
+        /// elsewhere the shim's end wakes it (`ProcessExitMonitor`). Default 25 ms.
         public var pollInterval: Duration
         /// Nameservers written to a machine's resolv.conf when its spec lists none.
         public var fallbackNameservers: [String]
@@ -35,7 +37,7 @@ extension ContainerDriver {
 
         public init(
             runcRoot: String,
-            shimCommand: [String] = [Processes.currentExecutable(), "runtime-shim"],
+            shimCommand: [String] = ContainerDriver.defaultShimCommand(),
             layers: @escaping @Sendable (_ imageDigest: String) async throws -> [String],
             runc: String = "runc",
             resourcePrefix: String = "tarmac",
@@ -62,5 +64,32 @@ extension ContainerDriver {
     public static func defaultInitProgram() -> String? {
         let path = "/usr/bin/tini-static"
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+}
+
+extension ContainerDriver {
+    /// Name of the shim executable, installed (and built) next to `tarmac`.
+    public static let shimExecutableName = "tarmac-shim"
+
+    /// The shim command of a `tarmac` executable at `tarmac`: the `tarmac-shim` in the same
+    /// directory when it exists (a static, Glibc-only program that is ready ~1 ms after its
+    /// exec), else `tarmac runtime-shim` (the same shim inside the big binary, ~20 ms to load).
+    ///
+    /// `TARMAC_SHIM` in the environment overrides the choice (for benchmarks and
+    /// comparisons): `runtime-shim` (or `big`) forces `tarmac runtime-shim`, a path names
+    /// the shim program to run.
+    public static func defaultShimCommand(tarmac: String = Processes.currentExecutable(),
+                                          environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        let legacy = [tarmac, "runtime-shim"]
+        switch environment["TARMAC_SHIM"] {
+        case "runtime-shim", "big":
+            return legacy
+        case let program? where !program.isEmpty:
+            return [program]
+        default:
+            let directory = (tarmac as NSString).deletingLastPathComponent
+            let shim = directory.isEmpty ? shimExecutableName : "\(directory)/\(shimExecutableName)"
+            return FileManager.default.isExecutableFile(atPath: shim) ? [shim] : legacy
+        }
     }
 }

@@ -6,8 +6,8 @@ import TarmacSystem
 import Glibc
 #endif
 
-/// Runs machines as OCI containers with `runc`, each supervised by a `tarmac runtime-shim`
-/// process that outlives the agent and records the exit status (see `ContainerShim`).
+/// Runs machines as OCI containers with `runc`, each supervised by a shim process
+/// (`tarmac-shim`) that outlives the agent and records the exit status (see `ContainerShim`).
 ///
 /// `start()` overlaps its steps to stay close to a bare `runc run`: a shim started ahead of
 /// time is taken from a one-slot standby (or launched at once, its start-up running in
@@ -144,13 +144,13 @@ public struct ContainerDriver: RuntimeDriver {
 
     public func wait(_ handle: RuntimeHandle) async throws -> ExitStatus {
         let layout = try layout(for: handle)
-        while true {
-            if !Self.shimRunning(handle) {
-                // The shim writes the exit file before it exits, so this read is final.
-                return ExitFile.read(layout.exitFile).map { Self.throughInit($0, handle) } ?? Self.lostStatus(handle)
-            }
-            try await Task.sleep(for: configuration.pollInterval)
+        while Self.shimRunning(handle) {
+            // Woken by the shim's pidfd (no timer); polled only where the kernel has no pidfds.
+            let outcome = try await ProcessExitMonitor.shared.waitForExit(of: handle.pid, startTime: handle.pidStartTime)
+            if outcome == .unsupported { try await Task.sleep(for: configuration.pollInterval) }
         }
+        // The shim writes the exit file before it exits, so this read is final.
+        return ExitFile.read(layout.exitFile).map { Self.throughInit($0, handle) } ?? Self.lostStatus(handle)
     }
 
     public func status(_ handle: RuntimeHandle) async -> RuntimeStatus {

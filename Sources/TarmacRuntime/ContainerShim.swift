@@ -1,29 +1,12 @@
-import Foundation
-import TarmacSystem
-#if canImport(Glibc)
-import Glibc
-#endif
+import TarmacShimCore
 
-/// The per-container supervisor (`tarmac runtime-shim`), in the spirit of containerd's shim.
-///
-/// It runs in its own session as a child subreaper, so the container's init (forked by
-/// `runc create`, which then exits) is reparented to it and it can `waitpid` the init and
-/// capture the exit status, whatever happens to the agent that started it.
-///
-/// Talk with the driver is a line protocol over a Unix socket pair (the shim's fd 3). The
-/// configuration arrives over the socket too, so the driver can start a shim before it knows
-/// which machine it will supervise (a warm standby, see `ShimStandby`) and overlap its own
-/// work with the shim's start-up and with `runc create`:
-/// ```
-/// driver → shim            shim → driver
-/// config <JSON>            (nothing)
-/// create                   created <init pid>   |  error <message>
-/// start                    started <init pid>   |  error <message>
-/// ```
-/// End of file before `start` means "abort": the shim deletes what it created and
-/// exits. After `started` the socket is closed and the shim only waits; when the init ends
-/// it reads the OOM counter, runs `runc delete -f` and writes the exit file atomically.
+/// The per-container supervisor the container driver starts: the `tarmac-shim` executable
+/// (next to `tarmac`), or `tarmac runtime-shim` where it is missing. Both run
+/// `TarmacShimCore.Shim`, which documents the start protocol; this is the driver's view of
+/// it: the configuration it sends and the descriptor the shim reads it from.
 public struct ContainerShim: Sendable {
+    /// The `config <JSON>` of the start protocol, encoded with `JSONEncoder`; the shim decodes
+    /// it as `ShimConfiguration`, whose member names are these.
     public struct Configuration: Sendable, Hashable, Codable {
         public var runc: String
         public var runcRoot: String
@@ -55,7 +38,7 @@ public struct ContainerShim: Sendable {
     }
 
     /// The shim's end of the control socket pair.
-    public static let controlDescriptor: Int32 = 3
+    public static let controlDescriptor: Int32 = Shim.controlDescriptor
 
     private let control: Int32
 
@@ -63,30 +46,8 @@ public struct ContainerShim: Sendable {
         self.control = controlDescriptor
     }
 
-    /// Runs the shim to completion; returns the process exit code (0 once the container ran
-    /// and its exit was recorded or the driver went away before `create`, 1 when starting failed).
+    /// Runs the shim to completion (`tarmac runtime-shim`); returns the process exit code.
     public func run() -> Int32 {
-        _ = setsid()
-        _ = LinuxCalls.becomeChildSubreaper()
-        signal(SIGPIPE, SIG_IGN)
-        LinuxCalls.setCloseOnExec(from: 3)
-        let channel = ShimChannel(socket: control)
-
-        // A standby shim may wait here for a long time; the driver's exit ends it (EOF).
-        guard let line = channel.readCommand(), line.hasPrefix("config ") else { return 0 }
-        let configuration: Configuration
-        do {
-            configuration = try JSONDecoder().decode(Configuration.self, from: Data(line.utf8.dropFirst("config ".utf8.count)))
-        } catch {
-            channel.reply("error invalid shim configuration: \(error)")
-            return 1
-        }
-        let diagnostics = open(configuration.diagnosticsPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        if diagnostics >= 0 {
-            dup2(diagnostics, 1)
-            dup2(diagnostics, 2)
-            close(diagnostics)
-        }
-        return ShimSupervisor(configuration: configuration, channel: channel).run()
+        Shim(controlDescriptor: control).run()
     }
 }

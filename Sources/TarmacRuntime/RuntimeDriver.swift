@@ -39,6 +39,9 @@ public protocol RuntimeDriver: Sendable {
 
     /// Whether `suspend` is supported (microVMs only).
     var canSuspend: Bool { get }
+    /// Whether a cancelled `start`/`resume` undoes everything it made. When false (the
+    /// default), the agent lets a started start finish and stops the instance afterwards.
+    var startIsCancellable: Bool { get }
 
     /// Saves the running machine's memory and device state under its machine directory and
     /// stops it; the handle's supervising process is gone when this returns. The returned
@@ -55,6 +58,7 @@ public protocol RuntimeDriver: Sendable {
 
 extension RuntimeDriver {
     public var canSuspend: Bool { false }
+    public var startIsCancellable: Bool { false }
 
     public func suspend(_ handle: RuntimeHandle) async throws -> SnapshotInfo {
         throw RuntimeError(.unsupported, "the \(name) runtime cannot suspend machines; stop the machine instead (suspend needs the microvm runtime)")

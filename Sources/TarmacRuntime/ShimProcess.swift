@@ -5,7 +5,7 @@ import TarmacSystem
 import Glibc
 #endif
 
-/// The driver's side of a freshly launched `tarmac runtime-shim`: its pid and our end of the
+/// The driver's side of a freshly launched shim (`tarmac-shim`): its pid and our end of the
 /// control socket of the start protocol (see `ContainerShim`). Used only during `start()`.
 /// A socket rather than pipes so writing to a shim that died raises no SIGPIPE here.
 struct ShimProcess: Sendable {

@@ -7,7 +7,7 @@ import Testing
 @testable import TarmacRuntime
 
 /// Shared set-up of the tests that run real containers: a busybox image directory, the
-/// `tarmac` executable (the shim), a test bridge and a driver whose host-global names use a
+/// shim (`tarmac-shim` of this build), a test bridge and a driver whose host-global names use a
 /// test prefix, so nothing here touches a `tarmac dev` running on the same host.
 struct ContainerFixture {
     static let bridge = "tmtestbr0"
@@ -21,14 +21,17 @@ struct ContainerFixture {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 
-    /// The shim is the `tarmac` executable; `swift build` must have produced it.
-    static func shimExecutable() throws -> String {
-        let path = "\(packageRoot)/.build/debug/tarmac"
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            Issue.record("\(path) is missing: run `swift build --product tarmac` before the runtime tests")
-            throw RuntimeError(.unsupported, "missing \(path)")
+    /// The shim command, as the driver picks it by default for a `tarmac` in the build
+    /// directory of this test binary: `tarmac-shim` (or `tarmac runtime-shim` with
+    /// `TARMAC_SHIM=runtime-shim`); `swift build --build-tests` must have produced it.
+    static func shimCommand() throws -> [String] {
+        let directory = URL(fileURLWithPath: Processes.currentExecutable()).deletingLastPathComponent().path
+        let command = ContainerDriver.defaultShimCommand(tarmac: "\(directory)/tarmac")
+        guard let program = command.first, FileManager.default.isExecutableFile(atPath: program) else {
+            Issue.record("\(command.first ?? "the shim") is missing: run `swift build --build-tests` before the runtime tests")
+            throw RuntimeError(.unsupported, "missing \(command.first ?? "shim")")
         }
-        return path
+        return command
     }
 
     /// A one-layer busybox image, built once per test process.
@@ -75,13 +78,13 @@ struct ContainerFixture {
         let image = try Self.image.get()
         base = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-runtime-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        driver = ContainerDriver(configuration: Self.configuration(base: base, image: image, prefix: prefix, shim: try Self.shimExecutable()),
+        driver = ContainerDriver(configuration: Self.configuration(base: base, image: image, prefix: prefix, shim: try Self.shimCommand()),
                                  logger: Logger(label: "tarmac.tests"))
     }
 
-    static func configuration(base: String, image: String, prefix: String, shim: String) -> ContainerDriver.Configuration {
+    static func configuration(base: String, image: String, prefix: String, shim: [String]) -> ContainerDriver.Configuration {
         ContainerDriver.Configuration(
-            runcRoot: "\(base)/runc", shimCommand: [shim, "runtime-shim"],
+            runcRoot: "\(base)/runc", shimCommand: shim,
             layers: { digest in
                 guard digest == "sha256:busybox" else { throw RuntimeError(.imageMissing, "unknown image \(digest)") }
                 return [image]
@@ -93,7 +96,7 @@ struct ContainerFixture {
     /// A second driver on the same state, like an agent after a restart.
     func restartedDriver() throws -> ContainerDriver {
         ContainerDriver(configuration: Self.configuration(base: base, image: try Self.image.get(), prefix: driver.configuration.resourcePrefix,
-                                                          shim: try Self.shimExecutable()),
+                                                          shim: try Self.shimCommand()),
                         logger: Logger(label: "tarmac.tests.restarted"))
     }
 

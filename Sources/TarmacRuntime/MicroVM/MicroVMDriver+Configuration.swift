@@ -35,7 +35,8 @@ extension MicroVMDriver {
         /// runs. Default 60 s (TCG boots take 1.5–2.5 s on an idle host, much longer on a
         /// loaded one).
         public var startTimeout: Duration
-        /// How often `wait()` checks QEMU. Default 25 ms.
+        /// How often `wait()` checks QEMU where the kernel has no pidfds (Linux < 5.3);
+        /// elsewhere QEMU's end wakes it (`ProcessExitMonitor`). Default 25 ms.
         public var pollInterval: Duration
         /// After SIGKILL was passed to the guest init: how long QEMU may take to power off
         /// before it is killed itself. Default 3 s.

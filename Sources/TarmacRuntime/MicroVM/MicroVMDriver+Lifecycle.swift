@@ -86,7 +86,9 @@ extension MicroVMDriver {
         let layout = try layout(for: handle)
         let qemu = process(of: handle)
         while qemu.isRunning {
-            try await Task.sleep(for: configuration.pollInterval)
+            // Woken by QEMU's pidfd; polled only where the kernel has no pidfds.
+            let outcome = try await ProcessExitMonitor.shared.waitForExit(of: qemu.pid, startTime: qemu.startTime)
+            if outcome == .unsupported { try await Task.sleep(for: configuration.pollInterval) }
         }
         await channels.drop(controlSocket(of: handle, layout))
         if FileManager.default.fileExists(atPath: suspendMarker(of: handle, layout)) {

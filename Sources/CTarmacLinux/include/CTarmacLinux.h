@@ -1,0 +1,43 @@
+#ifndef CTARMACLINUX_H
+#define CTARMACLINUX_H
+
+// Linux calls the host-side programs need that Swift's Glibc module does not import: the
+// variadic prctl(2) and syscall(2), system calls without a glibc wrapper on older C
+// libraries, and epoll(7), whose packed `struct epoll_event` Swift cannot lay out reliably.
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are reparented to this process.
+int tarmac_set_child_subreaper(void);
+
+/// prctl(PR_SET_NAME): names the calling thread (its `comm`, 15 bytes at most).
+int tarmac_set_thread_name(const char *name);
+
+/// close_range(first, ~0, CLOSE_RANGE_CLOEXEC) (Linux ≥ 5.11): marks every descriptor from
+/// `first` upwards close-on-exec. -1 with errno set when the kernel lacks it.
+int tarmac_close_range_cloexec(unsigned int first);
+
+/// pidfd_open(2) (Linux ≥ 5.3), close-on-exec by definition. -1 with errno (ENOSYS on an
+/// older kernel, ESRCH when the process does not exist).
+int tarmac_pidfd_open(pid_t pid);
+
+/// waitid(P_PIDFD, pidfd, WEXITED | WNOHANG) (Linux ≥ 5.4): reaps the process if it is an
+/// ended child of the caller. Returns 1 and a waitpid(2)-style status word in `*status`
+/// when it was reaped, 0 when it has not ended, -1 with errno (ECHILD: not our child).
+int tarmac_pidfd_reap(int pidfd, int *status);
+
+/// epoll_create1(EPOLL_CLOEXEC).
+int tarmac_epoll_create(void);
+
+/// Watches `fd` for readability, once (EPOLLIN | EPOLLONESHOT); events carry `token`.
+int tarmac_epoll_add(int epoll_fd, int fd, uint64_t token);
+
+/// Stops watching `fd`.
+int tarmac_epoll_remove(int epoll_fd, int fd);
+
+/// epoll_wait(2): stores the tokens of up to `capacity` ready descriptors in `tokens` and
+/// returns their number (-1 with errno on error, EINTR included).
+int tarmac_epoll_wait(int epoll_fd, uint64_t *tokens, int capacity, int timeout_ms);
+
+#endif
