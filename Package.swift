@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "tarmac", targets: ["tarmac"]),
         .executable(name: "tarmac-init", targets: ["tarmac-init"]),
+        .executable(name: "tarmac-shim", targets: ["tarmac-shim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -23,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
     targets: [
         // Pure API types, IDs, durations, lenient decoding, validation. No heavy deps.
@@ -33,11 +36,23 @@ let package = Package(
         .executableTarget(name: "tarmac-init", dependencies: ["TarmacGuestProtocol", "CTarmacInit"], swiftSettings: swiftSettings),
         // tarmac-init's C shims: syscalls Swift's Glibc module does not import, and fork-to-exec.
         .target(name: "CTarmacInit"),
+        // Linux calls Swift's Glibc module does not import (prctl, pidfd, close_range, epoll).
+        .target(name: "CTarmacLinux"),
+        // The per-container shim (start protocol, runc create/start, exit file). Glibc only:
+        // no Foundation, so the shim is ready ~1 ms after its exec.
+        .target(name: "TarmacShimCore", dependencies: ["CTarmacLinux"], swiftSettings: swiftSettings),
+        // The shim the container driver starts, next to `tarmac`; linked statically (no
+        // dynamic loading of the Swift runtime at each exec).
+        .executableTarget(name: "tarmac-shim", dependencies: ["TarmacShimCore"], swiftSettings: swiftSettings,
+                          linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux]))]),
         // Wire types between the control plane and a host agent.
         .target(name: "TarmacAgentProtocol", dependencies: ["TarmacModel"], swiftSettings: swiftSettings),
         // Running external programs, pids, files: small OS helpers shared by runtime/net/image.
         .target(name: "TarmacSystem", dependencies: [
+            "CTarmacLinux",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacStore", dependencies: [
             "TarmacModel",
@@ -47,7 +62,6 @@ let package = Package(
             "TarmacModel", "TarmacStore", "TarmacAgentProtocol",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacAPI", dependencies: [
             "TarmacModel", "TarmacControl",
@@ -71,14 +85,24 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacRuntime", dependencies: [
-            "TarmacModel", "TarmacSystem", "TarmacNet", "TarmacGuestProtocol",
+            "TarmacModel", "TarmacSystem", "TarmacNet", "TarmacGuestProtocol", "TarmacShimCore",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacAgent", dependencies: [
             "TarmacModel", "TarmacAgentProtocol", "TarmacRuntime", "TarmacImage", "TarmacNet", "TarmacSystem",
             .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
+        // The agent wire, both sides from one route table: `AgentRouter` (Hummingbird, the
+        // agent's) and `HTTPAgentClient` (AsyncHTTPClient, the control plane's).
+        .target(name: "TarmacAgentWire", dependencies: [
+            "TarmacAgentProtocol", "TarmacModel",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacClient", dependencies: [
@@ -86,7 +110,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacCLI", dependencies: [
-            "TarmacModel", "TarmacClient", "TarmacImage", "TarmacRuntime", "TarmacAgent", "TarmacAPI", "TarmacControl", "TarmacStore",
+            "TarmacModel", "TarmacClient", "TarmacImage", "TarmacRuntime", "TarmacAgent", "TarmacAgentProtocol", "TarmacAgentWire", "TarmacAPI", "TarmacControl", "TarmacStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,19 +120,32 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "tarmac", dependencies: ["TarmacCLI"], swiftSettings: swiftSettings),
 
+        // Test-only helpers shared by the test targets (a manual clock …).
+        .target(name: "TarmacTestSupport", path: "Tests/TarmacTestSupport"),
         .testTarget(name: "TarmacModelTests", dependencies: ["TarmacModel"]),
+        .testTarget(name: "TarmacSystemTests", dependencies: ["TarmacSystem"]),
         .testTarget(name: "TarmacGuestProtocolTests", dependencies: ["TarmacGuestProtocol"]),
         .testTarget(name: "TarmacStoreTests", dependencies: ["TarmacStore", "TarmacModel"]),
         .testTarget(name: "TarmacControlTests", dependencies: [
-            "TarmacControl", "TarmacStore", "TarmacModel", "TarmacAgentProtocol",
+            "TarmacControl", "TarmacStore", "TarmacModel", "TarmacAgentProtocol", "TarmacTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "TarmacAgentTests", dependencies: ["TarmacAgent", "TarmacModel", "TarmacAgentProtocol", "TarmacRuntime", "TarmacImage"]),
+        .testTarget(name: "TarmacAgentTests", dependencies: ["TarmacAgent", "TarmacModel", "TarmacAgentProtocol", "TarmacRuntime", "TarmacImage", "TarmacTestSupport"]),
+        .testTarget(name: "TarmacAgentWireTests", dependencies: [
+            "TarmacAgentWire", "TarmacAgentProtocol", "TarmacModel",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .testTarget(name: "TarmacImageTests", dependencies: [
             "TarmacImage", "TarmacSystem",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        .testTarget(name: "TarmacRuntimeTests", dependencies: ["TarmacRuntime", "TarmacNet", "TarmacImage", "TarmacSystem", "TarmacModel", "TarmacGuestProtocol"]),
+        .testTarget(name: "TarmacRuntimeTests", dependencies: ["TarmacRuntime", "TarmacNet", "TarmacImage", "TarmacSystem", "TarmacModel", "TarmacGuestProtocol", "TarmacShimCore"]),
         .testTarget(name: "TarmacAPITests", dependencies: [
             "TarmacAPI", "TarmacControl", "TarmacStore", "TarmacModel", "TarmacAgentProtocol",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

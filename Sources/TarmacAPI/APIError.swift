@@ -12,20 +12,24 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static var requestIDField: HTTPField.Name? { HTTPField.Name("fly-request-id") }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let requestID = ULID.make() + "-tarmac"
         var response: Response
         do {
             response = try await next(request, context)
         } catch {
-            response = Self.response(for: error, context: context)
+            response = Self.response(for: error, requestID: requestID, context: context)
         }
-        if let name = Self.requestIDField { response.headers[name] = ULID.make() + "-tarmac" }
+        if let name = Self.requestIDField { response.headers[name] = requestID }
         return response
     }
 
-    static func response(for error: any Error, context: Context) -> Response {
-        let (status, body) = Self.map(error)
+    /// An internal failure is logged with the request ID and answered with that ID only: its
+    /// text (paths, SQL, peer addresses) stays in the server's log.
+    static func response(for error: any Error, requestID: String, context: Context) -> Response {
+        var (status, body) = Self.map(error)
         if status == .internalServerError {
-            context.logger.error("request failed", metadata: ["error": "\(error)"])
+            context.logger.error("request failed", metadata: ["error": "\(error)", "request_id": "\(requestID)"])
+            body = ErrorBody(error: "internal error (request id \(requestID)); the details are in the server's log under that id")
         }
         return JSONResponse.make(body, status: status)
     }

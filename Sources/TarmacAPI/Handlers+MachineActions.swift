@@ -37,7 +37,13 @@ extension Handlers {
         }
         table.add(.post, path + "/signal") { request, context in
             let (app, id) = try Self.machine(context)
-            let body = try await request.decodeBody(SignalRequest.self)
+            let body: SignalRequest
+            do {
+                body = try await request.decodeBody(SignalRequest.self)
+            } catch let error as DecodingError {
+                // An unknown signal name or number is a bad argument (400), as the reference says.
+                throw ControlError(.badRequest, "invalid_argument: \(Self.decodingMessage(error)); use a name such as SIGTERM or its number")
+            }
             guard let signal = body.signal else { throw ControlError(.badRequest, "signal is required, e.g. {\"signal\":\"SIGTERM\"}") }
             try await control().signalMachine(app: app, id: id, signal: signal, nonce: request.leaseNonce)
             return JSONResponse.make(["ok": true])
@@ -79,5 +85,12 @@ extension Handlers {
             throw ControlError(.badRequest, "invalid_argument: timeout must be between 1 and 60 seconds, got \(raw)")
         }
         return .milliseconds(Int64(seconds * 1000))
+    }
+}
+
+extension Handlers {
+    /// The message of a body-decoding failure, as the one error mapping words it.
+    static func decodingMessage(_ error: DecodingError) -> String {
+        APIErrorMiddleware<BasicRequestContext>.decodingFailure(error).1.error
     }
 }

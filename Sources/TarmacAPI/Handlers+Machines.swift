@@ -21,10 +21,13 @@ extension Handlers {
             let (app, id) = try Self.machine(context)
             return JSONResponse.make(try await control().machine(app: app, id: id, includeLease: try request.queryBool("include_leases") ?? false))
         }
-        table.add(.post, Self.machinePath) { request, context in
-            let (app, id) = try Self.machine(context)
-            let body = try await request.decodeBody(CreateMachineRequest.self)
-            return JSONResponse.make(try await control().updateMachine(app: app, id: id, request: body, nonce: request.leaseNonce))
+        // `POST` is the documented update; Fly clients (the Python SDK among them) send `PUT`.
+        for method in [HTTPRequest.Method.post, .put] {
+            table.add(method, Self.machinePath) { request, context in
+                let (app, id) = try Self.machine(context)
+                let body = try await request.decodeBody(CreateMachineRequest.self)
+                return JSONResponse.make(try await control().updateMachine(app: app, id: id, request: body, nonce: request.leaseNonce))
+            }
         }
         table.add(.delete, Self.machinePath) { request, context in
             let (app, id) = try Self.machine(context)

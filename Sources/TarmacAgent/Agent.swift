@@ -20,6 +20,8 @@ public final class Agent: AgentAPI, Service {
         public var subnet: IPv4CIDR
         /// Why this runtime was chosen, reported by `info()`.
         public var runtimeReason: String = ""
+        /// Fault injection points for the fault tests (`TARMAC_FAULTS`); none by default.
+        public var faults: FaultPlan = FaultPlan()
 
         public init(dataDirectory: String, subnet: IPv4CIDR) {
             self.dataDirectory = dataDirectory
@@ -31,6 +33,8 @@ public final class Agent: AgentAPI, Service {
         var supervisor: MachineSupervisor
         var record: AgentMachineRecord
         var adopt: Bool
+        /// False for a machine its first apply has yet to record.
+        var persisted: Bool
     }
 
     private let configuration: Configuration
@@ -43,7 +47,11 @@ public final class Agent: AgentAPI, Service {
 
     /// `registry` pulls images that are not in the local store yet; without it only local
     /// images can be used.
-    public init(configuration: Configuration, driver: any RuntimeDriver, images: ImageStore, registry: RegistryClient? = nil, logger: Logger) throws {
+    /// `clock` drives the supervisors' timers (stop timeout, restart backoff) and long-poll timeouts.
+    public init(
+        configuration: Configuration, driver: any RuntimeDriver, images: ImageStore, registry: RegistryClient? = nil, logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock()
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         let root = configuration.dataDirectory
@@ -54,10 +62,10 @@ public final class Agent: AgentAPI, Service {
         identity = try store.hostID()
         let records = try store.allMachines()
         environment = AgentEnvironment(
-            driver: driver, store: store, images: images, feed: UpdateFeed(latest: try store.lastSequence()),
+            driver: driver, store: store, images: images, feed: UpdateFeed(latest: try store.lastSequence(), clock: clock),
             addresses: AddressPool(subnet: configuration.subnet, bridge: configuration.bridge, inUse: records.map(\.privateIP)),
             machinesDirectory: root + "/machines", logsDirectory: root + "/logs", logger: logger,
-            puller: registry.map { ImagePuller(images: images, registry: $0) })
+            puller: registry.map { ImagePuller(images: images, registry: $0) }, clock: clock)
         (launches, launchContinuation) = AsyncStream.makeStream(of: Launch.self)
         for record in records { spawn(record, adopt: true) }
     }
@@ -78,7 +86,7 @@ public final class Agent: AgentAPI, Service {
             await withDiscardingTaskGroup { group in
                 for await launch in self.launches {
                     group.addTask {
-                        await launch.supervisor.run(record: launch.record, adopt: launch.adopt)
+                        await launch.supervisor.run(record: launch.record, adopt: launch.adopt, persisted: launch.persisted)
                         self.supervisors.withLock { current in
                             if current[launch.record.id] === launch.supervisor { current[launch.record.id] = nil }
                         }
@@ -88,12 +96,10 @@ public final class Agent: AgentAPI, Service {
         }
     }
 
-    @discardableResult
-    private func spawn(_ record: AgentMachineRecord, adopt: Bool) -> MachineSupervisor {
+    private func spawn(_ record: AgentMachineRecord, adopt: Bool) {
         let supervisor = MachineSupervisor(id: record.id, environment: environment)
         supervisors.withLock { $0[record.id] = supervisor }
-        launchContinuation.yield(Launch(supervisor: supervisor, record: record, adopt: adopt))
-        return supervisor
+        launchContinuation.yield(Launch(supervisor: supervisor, record: record, adopt: adopt, persisted: true))
     }
 
     // MARK: AgentAPI
@@ -114,26 +120,51 @@ public final class Agent: AgentAPI, Service {
         }
     }
 
+    /// Idempotent by machine ID and version: the machine's supervisor answers a version it
+    /// already has with its status. A new machine gets a supervisor at once (so a concurrent
+    /// retry queues behind the first apply) and is recorded by the supervisor's first write,
+    /// which already holds the launch when one is asked for.
     public func apply(_ spec: AgentMachineSpec, launch: Bool) async throws -> AgentMachineStatus {
         if let supervisor = supervisors.withLock({ $0[spec.machineID] }) {
-            let signal = spec.config.stopSignal.number
-            let timeout = spec.config.stopTimeout.nanoseconds > 0 ? spec.config.stopTimeout : MachineConfig.defaultStopTimeout
-            return try await supervisor.send(.replace(launch: launch, signal: signal, timeout: timeout.duration), spec: spec).get()
+            let status = try await supervisor.apply(spec, launch: launch).get()
+            try await FaultInjector(plan: configuration.faults).reach(.agentApplied)
+            return status
+        }
+        do {
+            if try environment.store.isTombstoned(spec.machineID) {
+                throw AgentError(.notFound, "machine \(spec.machineID) was destroyed on this host")
+            }
+        } catch let error as AgentError {
+            throw error
+        } catch {
+            throw AgentError(.internalError, "could not read the agent's store: \(error)")
         }
         try environment.checkImage(spec.imageRef)
-        let record = AgentMachineRecord(
-            spec: spec, fsm: MachineFSM(policy: AgentEnvironment.policy(for: spec.config)), state: .created, handle: nil,
-            privateIP: try environment.addresses.allocate(), runtime: environment.driver.name)
-        do {
-            let sequence = try await environment.store.save(record, event: nil)
-            await environment.feed.publish(sequence)
-        } catch {
-            environment.addresses.release(record.privateIP)
-            throw AgentError(.internalError, "could not record the machine: \(error)")
+        let fresh = MachineSupervisor(id: spec.machineID, environment: environment)
+        let supervisor = supervisors.withLock { current -> MachineSupervisor in
+            if let existing = current[spec.machineID] { return existing }
+            current[spec.machineID] = fresh
+            return fresh
         }
-        let supervisor = spawn(record, adopt: false)
-        guard launch else { return record.status }
-        return try await supervisor.send(.start).get()
+        if supervisor === fresh {
+            let address: String
+            do {
+                address = try environment.addresses.allocate()
+            } catch {
+                supervisors.withLock { current in
+                    if current[spec.machineID] === fresh { current[spec.machineID] = nil }
+                }
+                await fresh.abandon()
+                throw error
+            }
+            let record = AgentMachineRecord(
+                spec: spec, fsm: MachineFSM(policy: AgentEnvironment.policy(for: spec.config)), state: .created, handle: nil,
+                privateIP: address, runtime: environment.driver.name)
+            launchContinuation.yield(Launch(supervisor: fresh, record: record, adopt: false, persisted: false))
+        }
+        let status = try await supervisor.apply(spec, launch: launch).get()
+        try await FaultInjector(plan: configuration.faults).reach(.agentApplied)
+        return status
     }
 
     public func command(_ machineID: String, _ command: AgentCommand) async throws -> AgentMachineStatus {
@@ -145,7 +176,7 @@ public final class Agent: AgentAPI, Service {
     }
 
     public func machines() async throws -> [AgentMachineStatus] {
-        try environment.store.allMachines().map(\.status)
+        try environment.store.allMachines().map(\.inventoryStatus)
     }
 
     public func updates(after: Int64, timeout: Duration) async throws -> [AgentUpdate] {

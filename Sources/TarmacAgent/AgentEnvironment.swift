@@ -18,6 +18,8 @@ struct AgentEnvironment: Sendable {
     /// Pulls images that are not in the store (see `AgentEnvironment+Pull.swift`); nil
     /// when the agent has no registry client.
     var puller: ImagePuller? = nil
+    /// Supervisor timers (stop timeout, restart backoff) sleep on this clock.
+    var clock: any Clock<Duration> = ContinuousClock()
 
     static func policy(for config: MachineConfig) -> MachineFSM.Policy {
         MachineFSM.Policy(restart: config.restartPolicy, maxRetries: config.maxRetries, autoDestroy: config.autoDestroy ?? false)

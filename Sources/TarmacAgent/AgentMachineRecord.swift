@@ -18,4 +18,11 @@ public struct AgentMachineRecord: Sendable, Hashable, Codable {
     public var status: AgentMachineStatus {
         AgentMachineStatus(machineID: spec.machineID, instanceID: spec.instanceID, state: state, privateIP: privateIP, restartCount: fsm.restartCount, runtime: runtime)
     }
+
+    /// The status with the spec, as the inventory (`machines()`) reports it.
+    public var inventoryStatus: AgentMachineStatus {
+        var status = self.status
+        status.spec = spec
+        return status
+    }
 }

@@ -29,7 +29,20 @@ public final class AgentStore: Sendable {
                 t.column("value", .text).notNull()
             }
         }
+        // Tombstones: machines destroyed on this host. A late or retried apply for one of them
+        // (its reply was lost, the control plane restarted) must not bring it back.
+        migrator.registerMigration("v2-tombstones") { db in
+            try db.create(table: "tombstones") { t in
+                t.primaryKey("id", .text)
+                t.column("destroyed_at", .double).notNull()
+            }
+        }
         try migrator.migrate(pool)
+    }
+
+    /// Whether the machine was destroyed on this host.
+    public func isTombstoned(_ id: String) throws -> Bool {
+        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM tombstones WHERE id = ?", arguments: [id]) ?? false }
     }
 
     /// The writer connection's `PRAGMA synchronous` (2 = FULL), for durability checks.
@@ -71,6 +84,9 @@ public final class AgentStore: Sendable {
         return try await pool.write { db in
             if forget {
                 try db.execute(sql: "DELETE FROM machines WHERE id = ?", arguments: [record.id])
+                try db.execute(
+                    sql: "INSERT INTO tombstones (id, destroyed_at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING",
+                    arguments: [record.id, Date().timeIntervalSince1970])
             } else {
                 try db.execute(sql: "INSERT INTO machines (id, document) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET document = excluded.document", arguments: [record.id, document])
             }

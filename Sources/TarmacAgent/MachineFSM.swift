@@ -88,6 +88,8 @@ public struct MachineFSM: Sendable, Hashable, Codable {
         case resume(SnapshotInfo)
         /// Delete a snapshot that will not be resumed.
         case discard(SnapshotInfo)
+        /// Cancel the launch or resume in progress (it answers `launched` or `launchFailed`).
+        case cancelLaunch
     }
 
     public struct Outcome: Sendable, Hashable {
@@ -157,7 +159,7 @@ public struct MachineFSM: Sendable, Hashable, Codable {
         case (.starting, .replace(let launch, let signal, let timeout)):
             restartCount = 0
             pendingStop = StopIntent(signal: signal, timeout: timeout, then: launch ? .launch : .stay)
-            return .accept([])
+            return .accept([.cancelLaunch])
         case (.stopping, .replace(let launch, _, _)):
             restartCount = 0
             if var current = stop, current.then != .destroy {
@@ -169,8 +171,9 @@ public struct MachineFSM: Sendable, Hashable, Codable {
         case (.started, .stop(let signal, let timeout)):
             return beginStop(StopIntent(signal: signal, timeout: timeout, then: .stay))
         case (.starting, .stop(let signal, let timeout)):
-            pendingStop = StopIntent(signal: signal, timeout: timeout, then: .stay)
-            return .accept([])
+            // Keep a destroy that is already pending; otherwise stop once the launch ends.
+            if pendingStop?.then != .destroy { pendingStop = StopIntent(signal: signal, timeout: timeout, then: .stay) }
+            return .accept([.cancelLaunch])
         case (.stopping, .stop):
             if var current = stop, current.then == .launch {
                 current.then = .stay
@@ -205,7 +208,7 @@ public struct MachineFSM: Sendable, Hashable, Codable {
         case (.starting, .destroy(let force)):
             guard force else { return .refuse("machine is starting: stop it first or destroy it with force=true") }
             pendingStop = StopIntent(signal: Self.killSignal, timeout: Self.killTimeout, then: .destroy)
-            return .accept([])
+            return .accept([.cancelLaunch])
         case (.stopping, .destroy(let force)):
             guard force else { return .refuse("machine is stopping: wait for it to stop or destroy it with force=true") }
             stop = StopIntent(signal: Self.killSignal, timeout: Self.killTimeout, then: .destroy)
@@ -226,10 +229,20 @@ public struct MachineFSM: Sendable, Hashable, Codable {
             let discard = dropSnapshot()
             let pending = pendingStop
             pendingStop = nil
-            if pending?.then == .destroy {
+            switch pending?.then {
+            case .destroy:
                 var outcome = finishDestroy(cleanup: true)
                 outcome.actions = discard + outcome.actions
                 return outcome
+            case .stay:
+                // A stop cancelled the launch (or came while it failed): the machine is stopped.
+                phase = .stopped
+                return .accept(discard + [.cleanup, .report(.stopped, nil)])
+            case .launch:
+                // An update cancelled the launch of the previous version: launch the new one.
+                return .accept(discard + [.cleanup] + beginLaunch().actions)
+            case nil:
+                break
             }
             phase = .failed
             return .accept(discard + [.cleanup, .report(.failed, .launchFailed(message))])

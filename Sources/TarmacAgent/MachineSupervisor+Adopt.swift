@@ -29,18 +29,27 @@ extension MachineSupervisor.Loop {
             // The previous agent died mid-launch: clear any partial runtime state and launch
             // (or resume) again.
             await cleanupRuntime()
-            let follow: MachineFSM.Input
             if let snapshot = record.fsm.snapshot {
-                follow = await resume(from: snapshot, group: &group)
+                startResume(from: snapshot, group: &group)
             } else {
-                follow = await launch(group: &group)
+                startLaunch(group: &group)
             }
-            _ = await process(follow, group: &group)
         case .restarting:
             armRestartTimer(.milliseconds(100), group: &group)
         case .suspending:
             await adoptSuspending(group: &group)
-        case .created, .stopped, .failed, .suspended, .destroyed:
+        case .destroyed:
+            // An earlier agent died inside a destroy (after its FSM changed, before the record
+            // was removed): finish it.
+            await cleanupRuntime()
+            do {
+                try await report(.destroyed, environment.event(for: .destroyed), forget: true)
+                environment.addresses.release(record.privateIP)
+                forgotten = true
+            } catch {
+                logger.error("could not finish an interrupted destroy", metadata: ["error": "\(error)"])
+            }
+        case .created, .stopped, .failed, .suspended:
             // A suspended machine stays suspended: its snapshot is in the record.
             break
         }

@@ -3,7 +3,13 @@ actor UpdateFeed {
     private var latest: Int64
     private var waiters: [(after: Int64, continuation: CheckedContinuation<Void, Never>)] = []
 
-    init(latest: Int64) { self.latest = latest }
+    private let clock: any Clock<Duration>
+
+    /// `clock` measures long-poll timeouts.
+    init(latest: Int64, clock: any Clock<Duration> = ContinuousClock()) {
+        self.latest = latest
+        self.clock = clock
+    }
 
     func publish(_ sequence: Int64) {
         latest = max(latest, sequence)
@@ -17,7 +23,7 @@ actor UpdateFeed {
         if latest > after { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.suspend(after: after) }
-            group.addTask { try? await Task.sleep(for: timeout) }
+            group.addTask { [clock] in try? await clock.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
             await self.wakeAll(after: after)

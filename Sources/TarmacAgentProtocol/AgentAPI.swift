@@ -10,14 +10,17 @@ public protocol AgentAPI: Sendable {
     func info() async throws -> AgentInfo
     /// Resolves an image reference against the host's image store.
     func resolveImage(_ reference: String) async throws -> ImageRef
-    /// Creates or replaces (update) a machine's spec; `launch` starts it after.
+    /// Creates or replaces (update) a machine's spec; `launch` starts it after. Idempotent,
+    /// keyed by machine ID and version (`instanceID`): applying the version the agent already
+    /// has changes nothing and answers its status, so a retry after a lost reply is harmless.
+    /// A machine destroyed on this host is refused with `notFound` (the agent keeps a tombstone).
     func apply(_ spec: AgentMachineSpec, launch: Bool) async throws -> AgentMachineStatus
     /// Runs a lifecycle command on a known machine.
     func command(_ machineID: String, _ command: AgentCommand) async throws -> AgentMachineStatus
     /// Runs a command inside a started machine and returns once it has ended (or was killed
     /// at its timeout). Refused with `invalidState` when the machine is not started.
     func exec(_ machineID: String, _ request: AgentExecRequest) async throws -> AgentExecResult
-    /// Every machine the agent knows, for reconciliation.
+    /// Every machine the agent knows, each with its spec, for reconciliation.
     func machines() async throws -> [AgentMachineStatus]
     /// State updates with a sequence number above `after`, long-polling up to `timeout`.
     func updates(after: Int64, timeout: Duration) async throws -> [AgentUpdate]
@@ -77,14 +80,18 @@ public struct AgentMachineStatus: Sendable, Hashable, Codable {
     public var privateIP: String
     public var restartCount: Int
     public var runtime: String
+    /// The spec the agent runs, in `machines()` answers only: lets a control plane that lost
+    /// its record adopt the machine instead of guessing.
+    public var spec: AgentMachineSpec?
 
-    public init(machineID: String, instanceID: String, state: MachineState, privateIP: String, restartCount: Int, runtime: String) {
+    public init(machineID: String, instanceID: String, state: MachineState, privateIP: String, restartCount: Int, runtime: String, spec: AgentMachineSpec? = nil) {
         self.machineID = machineID
         self.instanceID = instanceID
         self.state = state
         self.privateIP = privateIP
         self.restartCount = restartCount
         self.runtime = runtime
+        self.spec = spec
     }
 }
 

@@ -5,36 +5,52 @@ import TarmacAgentProtocol
 import TarmacModel
 import TarmacStore
 
-/// Keeps the control plane's view in step with each host agent: reconciles desired and
-/// actual machines when it connects, then long-polls the agent's durable update outbox,
-/// applies updates to the store (exactly once, by cursor) and wakes `wait`ers.
+/// Keeps the control plane's view in step with each host agent. Per host, two loops:
+/// - the follower long-polls the agent's durable update outbox, applies updates to the
+///   store (exactly once, by cursor) and wakes `wait`ers;
+/// - the reconciler makes the agent's machines match the store (`Control.reconcile`) when
+///   the agent (re)connects, every `reconcileInterval`, and whenever a delivery failed or
+///   the agent reported a machine the store does not know.
 public struct AgentSync: Service {
     let control: Control
+    let clock: any Clock<Duration>
 
-    public init(control: Control) { self.control = control }
+    public init(control: Control, clock: any Clock<Duration> = ContinuousClock()) {
+        self.control = control
+        self.clock = clock
+    }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 for host in control.hosts {
                     group.addTask { await follow(host) }
+                    group.addTask { await reconcileLoop(host) }
+                    group.addTask { await tick(host) }
                 }
             }
         }
     }
 
-    private func follow(_ host: Control.Host) async {
+    private func logger(_ host: Control.Host) -> Logger {
         var logger = control.logger
         logger[metadataKey: "host_id"] = .string(host.id)
-        var reconciled = false
+        return logger
+    }
+
+    private func follow(_ host: Control.Host) async {
+        let logger = logger(host)
+        var connected = false
         while !Task.isCancelled {
             do {
-                if !reconciled {
-                    try await reconcile(host, logger: logger)
-                    reconciled = true
-                }
                 let cursor = try await control.store.agentCursor(hostID: host.id)
                 let updates = try await host.api.updates(after: cursor, timeout: .seconds(25))
+                if !connected {
+                    // A (re)connect: the agent may have changed while we could not see it.
+                    connected = true
+                    control.setHostReachable(host.id, true)
+                    control.requestReconcile(hostID: host.id)
+                }
                 guard let last = updates.last?.sequence else { continue }
                 let changes = updates.map { update in
                     MachineStateChange(
@@ -42,37 +58,47 @@ public struct AgentSync: Service {
                         privateIP: update.status.privateIP, restartCount: update.status.restartCount, runtime: update.status.runtime,
                         event: update.event)
                 }
-                let records = try await control.store.applyAgentChanges(hostID: host.id, changes: changes, cursor: last)
-                for record in records { control.waits.notify(machineID: record.id) }
+                let outcome = try await control.store.applyAgentChanges(hostID: host.id, changes: changes, cursor: last)
+                for record in outcome.records { control.waits.notify(machineID: record.id) }
+                if !outcome.unknownMachineIDs.isEmpty {
+                    logger.notice("agent reported machines the store has no record of; reconciling", metadata: ["machine_ids": "\(outcome.unknownMachineIDs)"])
+                    control.requestReconcile(hostID: host.id)
+                }
                 try await host.api.acknowledge(upTo: last)
             } catch is CancellationError {
                 return
             } catch {
                 if Task.isCancelled { return }
-                logger.warning("agent sync failed, retrying", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
+                if connected { logger.warning("lost the agent's update stream, reconnecting", metadata: ["error": "\(error)"]) }
+                connected = false
+                control.setHostReachable(host.id, false)
+                try? await clock.sleep(for: .seconds(1))
             }
         }
     }
 
-    /// Makes the agent's machines match the store: pushes machines the agent lost (a crash
-    /// between the store write and the agent call), destroys machines the store doesn't know.
-    private func reconcile(_ host: Control.Host, logger: Logger) async throws {
-        let actual = try await host.api.machines()
-        let desired = try await control.store.machines(hostID: host.id)
-        let actualIDs = Set(actual.map(\.machineID))
-        let desiredIDs = Set(desired.map(\.id))
-        for record in desired where !actualIDs.contains(record.id) && record.destroyedAt == nil {
-            logger.notice("re-sending machine the agent does not know", metadata: ["machine_id": "\(record.id)"])
+    private func reconcileLoop(_ host: Control.Host) async {
+        guard let requests = control.reconcileRequests.requests(for: host.id) else { return }
+        let logger = logger(host)
+        for await _ in requests {
             do {
-                _ = try await host.api.apply(control.spec(for: record), launch: false)
-            } catch let error as AgentError where error.kind == .imageNotFound {
-                logger.warning("cannot re-send machine: image missing", metadata: ["machine_id": "\(record.id)"])
+                let actions = try await control.reconcile(hostID: host.id)
+                if !actions.isEmpty { logger.info("reconciled host", metadata: ["actions": "\(actions.count)"]) }
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("reconciliation failed, retrying", metadata: ["error": "\(error)"])
+                guard (try? await clock.sleep(for: .seconds(1))) != nil else { return }
+                control.requestReconcile(hostID: host.id)
             }
         }
-        for status in actual where !desiredIDs.contains(status.machineID) && status.state != .destroyed {
-            logger.notice("destroying machine unknown to the control plane", metadata: ["machine_id": "\(status.machineID)"])
-            _ = try? await host.api.command(status.machineID, .destroy(force: true))
+    }
+
+    /// Periodic reconciliation, whether or not anything asked for it.
+    private func tick(_ host: Control.Host) async {
+        while (try? await clock.sleep(for: control.configuration.reconcileInterval)) != nil {
+            control.requestReconcile(hostID: host.id)
         }
     }
 }

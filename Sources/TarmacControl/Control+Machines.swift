@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TarmacAgentProtocol
 import TarmacModel
 import TarmacStore
@@ -43,10 +44,10 @@ extension Control {
     /// Loads a machine for a mutation, enforcing its lease.
     func mutableRecord(app: String, id: String, nonce: String?) async throws -> MachineRecord {
         let record = try await machineRecord(app: app, id: id)
+        if record.destroyedAt != nil || record.destroyRequestedAt != nil { throw ControlError.machineNotFound() }
         if case .held(let owner, let expiresAt) = LeaseRules.mayMutate(lease: record.lease, nonce: nonce, now: Date()) {
             throw ControlError(.conflict, "aborted: machine ID \(id) lease currently held by \(owner), expires at \(Timestamps.rfc3339(expiresAt))")
         }
-        if record.destroyedAt != nil { throw ControlError(.conflict, "failed_precondition: machine \(id) is destroyed") }
         return record
     }
 
@@ -67,23 +68,30 @@ extension Control {
             record.lease = LeaseRecord(nonce: Identifiers.leaseNonce(), owner: "admin", description: "", expiresAt: now.addingTimeInterval(Double(ttl)))
         }
         if request.skipServiceRegistration == true { record.cordoned = true }
+        record.desiredLaunch = request.skipLaunch != true
         let launchEvent = MachineEvent(id: ULID.make(date: now), type: "launch", status: "created", source: "user", timestamp: Timestamps.unixMillis(now))
+        // The desired machine is durable before any agent hears of it: from here on it exists,
+        // and reconciliation delivers it if the call below does not.
         do {
             try await store.insertMachine(record, events: [launchEvent])
         } catch let error as StoreError where error.code == .conflict {
             throw ControlError(.conflict, error.message, status: "name_taken")
         }
-        let status: AgentMachineStatus
+        try await faults.reach(.afterDesiredWrite)
         do {
-            status = try await host.api.apply(spec(for: record), launch: request.skipLaunch != true)
-        } catch {
-            // The agent refused or is unreachable: leave no half-made machine behind.
+            let status = try await host.api.apply(spec(for: record), launch: request.skipLaunch != true)
+            try await recordApplied(record.id, version: record.instanceID, privateIP: status.privateIP)
+            if let stored = try await store.machine(id: record.id) { record = stored }
+        } catch let error as AgentError where Self.isDefinitiveRefusal(error) {
+            // The agent answered that it will not run this machine: it never accepted it, so
+            // nothing runs and the record can go.
             try await store.purgeMachine(id: record.id)
             throw Self.mapAgentError(error)
-        }
-        let privateIP = status.privateIP
-        record = try await store.modifyMachine(id: record.id, newVersion: false, events: []) { machine in
-            if machine.privateIP.isEmpty { machine.privateIP = privateIP }
+        } catch {
+            // The reply was lost or the agent is away: it may have accepted the machine. The
+            // create stands (it is durable); reconciliation delivers or confirms it.
+            logger.warning("machine recorded, delivery to its host pending", metadata: ["machine_id": "\(record.id)", "error": "\(error)"])
+            requestReconcile(hostID: host.id)
         }
         var machine = try await view(record, summary: false, includeLease: false)
         machine.state = MachineState.created.rawValue
@@ -108,22 +116,31 @@ extension Control {
         let now = Date()
         let instanceID = ULID.make(date: now)
         let event = MachineEvent(id: ULID.make(date: now), type: "update", status: "replacing", source: "user", timestamp: Timestamps.unixMillis(now))
-        let previous = (current.config, current.instanceID, current.imageRef)
+        let previous = (current.config, current.instanceID, current.imageRef, current.desiredLaunch)
+        let launch = request.skipLaunch != true
+        // The new desired version is durable first; reconciliation delivers it if the call
+        // below does not.
         let record = try await store.modifyMachine(id: id, newVersion: true, events: [event]) { machine in
             machine.config = config
             machine.imageRef = imageRef
             machine.instanceID = instanceID
+            machine.desiredLaunch = launch
             machine.updatedAt = now
         }
+        try await faults.reach(.afterDesiredWrite)
         do {
-            _ = try await host.api.apply(spec(for: record), launch: request.skipLaunch != true)
-        } catch {
-            // The host refused the new version: put the previous one back.
+            _ = try await host.api.apply(spec(for: record), launch: launch)
+            try await recordApplied(id, version: instanceID, privateIP: nil)
+        } catch let error as AgentError where Self.isDefinitiveRefusal(error) {
+            // The host refused the new version (it never took it): put the previous one back.
             try await store.modifyMachine(id: id, newVersion: false, events: []) { machine in
-                (machine.config, machine.instanceID, machine.imageRef) = previous
+                (machine.config, machine.instanceID, machine.imageRef, machine.desiredLaunch) = previous
             }
             try await store.discardVersion(machineID: id, version: instanceID, eventID: event.id)
             throw Self.mapAgentError(error)
+        } catch {
+            logger.warning("machine update recorded, delivery to its host pending", metadata: ["machine_id": "\(id)", "error": "\(error)"])
+            requestReconcile(hostID: host.id)
         }
         waits.notify(machineID: id)
         return try await view(record, summary: false, includeLease: false)
@@ -138,14 +155,42 @@ extension Control {
         try await destroyOnHost(record, force: force)
     }
 
+    /// Records the destroy request (the tombstone reconciliation finishes it with), then asks
+    /// the host. A refusal takes the request back; a lost reply leaves it to reconciliation.
     func destroyOnHost(_ record: MachineRecord, force: Bool) async throws {
+        let now = Date()
+        let previousState = record.state
+        try await store.modifyMachine(id: record.id, newVersion: false, events: []) { machine in
+            if machine.destroyRequestedAt == nil { machine.destroyRequestedAt = now }
+            machine.destroyForced = force
+            if machine.destroyedAt == nil { machine.state = .destroying }
+        }
+        try await faults.reach(.afterDesiredWrite)
         do {
             _ = try await host(id: record.hostID).api.command(record.id, .destroy(force: force))
         } catch let error as AgentError where error.kind == .notFound {
             // The host no longer knows it: nothing runs, record the destruction directly.
             try await markDestroyed(record.id)
-        } catch {
+        } catch let error as AgentError where Self.isDefinitiveRefusal(error) {
+            try await store.modifyMachine(id: record.id, newVersion: false, events: []) { machine in
+                machine.destroyRequestedAt = nil
+                machine.destroyForced = nil
+                if machine.state == .destroying { machine.state = previousState }
+            }
             throw Self.mapAgentError(error)
+        } catch {
+            logger.warning("destroy recorded, delivery to its host pending", metadata: ["machine_id": "\(record.id)", "error": "\(error)"])
+            requestReconcile(hostID: record.hostID)
+        }
+        waits.notify(machineID: record.id)
+    }
+
+    /// An answer from the agent that it did not (and will not) take the change, as opposed to
+    /// a lost reply or an unreachable agent, after which it may have.
+    static func isDefinitiveRefusal(_ error: AgentError) -> Bool {
+        switch error.kind {
+        case .notFound, .imageNotFound, .invalidState, .invalidArgument, .unsupported: true
+        case .unavailable, .internalError: false
         }
     }
 
@@ -202,7 +247,7 @@ extension Control {
             id: record.id, name: record.name, state: record.state.rawValue, region: record.region, instanceID: record.instanceID,
             privateIP: record.privateIP, config: summary ? nil : record.config, imageRef: record.imageRef,
             createdAt: Timestamps.rfc3339(record.createdAt), updatedAt: Timestamps.rfc3339(record.updatedAt),
-            events: events, cordoned: record.cordoned, runtime: record.runtime)
+            events: events, hostStatus: hostStatus(record.hostID), cordoned: record.cordoned, runtime: record.runtime)
         if includeLease, let lease = record.lease, lease.isActive(at: Date()) {
             machine.lease = .init(description: lease.description, expiresAt: Int64(lease.expiresAt.timeIntervalSince1970), owner: lease.owner, nonce: lease.nonce)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import TarmacAgentProtocol
 import TarmacModel
 import TarmacStore
@@ -10,6 +11,10 @@ public final class Control: Sendable {
     public struct Configuration: Sendable {
         /// Region used when a request names none.
         public var defaultRegion: String = "local"
+        /// How often each host is reconciled even when nothing asked for it. Default 30 s.
+        public var reconcileInterval: Duration = .seconds(30)
+        /// Fault injection points for the fault tests (`TARMAC_FAULTS`); none by default.
+        public var faults: FaultPlan = FaultPlan()
         public init() {}
     }
 
@@ -33,14 +38,44 @@ public final class Control: Sendable {
     let hosts: [Host]
     public let waits: WaitRegistry
     let logger: Logger
+    let faults: FaultInjector
+    /// Hosts whose reconciliation was asked for (a delivery failed); `AgentSync` serves them.
+    let reconcileRequests: ReconcileRequests
+    /// Whether the last exchange with each host's agent succeeded (`host_status`).
+    let hostHealth = Mutex<[String: Bool]>([:])
+    /// Machines hosts run that the store has no record of and no app to adopt them into.
+    let quarantine = Mutex<[String: String]>([:])
 
-    public init(configuration: Configuration, store: any ControlStore, hosts: [Host], logger: Logger) {
+    /// `clock` measures wait deadlines.
+    public init(configuration: Configuration, store: any ControlStore, hosts: [Host], logger: Logger, clock: any Clock<Duration> = ContinuousClock()) {
+        let faults = FaultInjector(plan: configuration.faults)
         self.configuration = configuration
         self.store = store
-        self.hosts = hosts
-        self.waits = WaitRegistry()
+        self.hosts = configuration.faults.probabilities[.dropReply, default: 0] > 0
+            ? hosts.map { Host(id: $0.id, region: $0.region, runtime: $0.runtime, api: FaultyAgentAPI(inner: $0.api, faults: faults)) }
+            : hosts
+        self.waits = WaitRegistry(clock: clock)
         self.logger = logger
+        self.faults = faults
+        self.reconcileRequests = ReconcileRequests(hostIDs: hosts.map(\.id))
     }
+
+    /// Asks `AgentSync` to reconcile a host soon (a create, update or destroy was recorded
+    /// but its delivery failed).
+    func requestReconcile(hostID: String) {
+        reconcileRequests.request(hostID)
+    }
+
+    func setHostReachable(_ hostID: String, _ reachable: Bool) {
+        hostHealth.withLock { $0[hostID] = reachable }
+    }
+
+    func hostStatus(_ hostID: String) -> String {
+        hostHealth.withLock { $0[hostID] } == false ? "unreachable" : "ok"
+    }
+
+    /// Machines left running untouched because nothing proves what to do with them.
+    public var quarantinedMachines: [String: String] { quarantine.withLock { $0 } }
 
     /// Creates the `personal` org every installation starts with.
     public func bootstrap() async throws {

@@ -10,8 +10,12 @@ public final class WaitRegistry: Sendable {
 
     private let subscribers = Mutex<[Int: Subscriber]>([:])
     private let counter = Atomic<Int>(0)
+    private let clock: any Clock<Duration>
 
-    public init() {}
+    /// `clock` measures the waits' timeouts.
+    public init(clock: any Clock<Duration> = ContinuousClock()) {
+        self.clock = clock
+    }
 
     /// Calls `check` now and after every change of the machine until it returns a value or
     /// `timeout` passes (nil then).
@@ -31,8 +35,8 @@ public final class WaitRegistry: Sendable {
                 }
                 return nil
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
+            group.addTask { [clock] in
+                try await clock.sleep(for: timeout)
                 return nil
             }
             let first = try await group.next() ?? nil

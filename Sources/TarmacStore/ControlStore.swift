@@ -20,8 +20,11 @@ public protocol ControlStore: Sendable {
     func machines(appName: String, includeDeleted: Bool) async throws -> [MachineRecord]
     func machines(orgSlug: String, includeDeleted: Bool) async throws -> [MachineRecord]
     func machineCount(appName: String) async throws -> Int
-    /// Every live machine placed on a host, for reconciliation with its agent.
+    /// Every live machine placed on a host (including those whose destroy is still to be
+    /// delivered), for reconciliation with its agent.
     func machines(hostID: String) async throws -> [MachineRecord]
+    /// Which of `ids` are destroyed machines of the host (tombstones).
+    func tombstonedMachineIDs(hostID: String, among ids: [String]) async throws -> Set<String>
     /// Writes the machine (and a new version entry when `newVersion`), appending `events`.
     func updateMachine(_ machine: MachineRecord, newVersion: Bool, events: [MachineEvent]) async throws
     /// Reads, changes and writes one machine in a single transaction, so concurrent writers
@@ -37,7 +40,8 @@ public protocol ControlStore: Sendable {
     func versions(machineID: String) async throws -> [MachineVersion]
 
     /// Applies agent-reported changes and advances that host's cursor in one transaction.
-    /// Returns the records after the change.
-    func applyAgentChanges(hostID: String, changes: [MachineStateChange], cursor: Int64) async throws -> [MachineRecord]
+    /// Returns the records after the change and the IDs of machines the store has no record
+    /// of (for reconciliation to adopt or quarantine, never to drop silently).
+    func applyAgentChanges(hostID: String, changes: [MachineStateChange], cursor: Int64) async throws -> AgentChangesOutcome
     func agentCursor(hostID: String) async throws -> Int64
 }

@@ -1,8 +1,10 @@
 import Foundation
 import TarmacModel
 
-/// The control plane's stored view of one machine: desired config plus the actual state
-/// last reported by its host's agent.
+/// The control plane's stored view of one machine: the desired machine (config, version,
+/// whether it should launch, whether the user destroyed it), written before any agent is
+/// asked, plus the actual state last reported by its host's agent. A destroyed machine's
+/// record stays as a tombstone: the proof that lets reconciliation destroy it on a host.
 public struct MachineRecord: Sendable, Hashable, Codable {
     public var id: String
     public var appName: String
@@ -22,6 +24,18 @@ public struct MachineRecord: Sendable, Hashable, Codable {
     public var lease: LeaseRecord?
     /// Set once the machine is destroyed; destroyed machines stay listable with `include_deleted`.
     public var destroyedAt: Date?
+    /// The version (`instanceID`) the host's agent has acknowledged; behind `instanceID`
+    /// while a create or update is still to be delivered (reconciliation delivers it).
+    public var appliedVersion: String?
+    /// Whether the desired version should launch once applied (`skip_launch` unset).
+    public var desiredLaunch: Bool?
+    /// When the user asked to destroy the machine; reconciliation finishes a destroy whose
+    /// agent call was lost.
+    public var destroyRequestedAt: Date?
+    public var destroyForced: Bool?
+
+    /// Whether the desired version still has to reach the host.
+    public var needsApply: Bool { destroyedAt == nil && destroyRequestedAt == nil && appliedVersion != instanceID }
 
     public init(id: String, appName: String, name: String, region: String, hostID: String, instanceID: String, state: MachineState, privateIP: String, config: MachineConfig, imageRef: ImageRef, createdAt: Date, runtime: String) {
         self.id = id
@@ -86,6 +100,18 @@ public struct OrgRecord: Sendable, Hashable, Codable {
         self.slug = slug
         self.name = name
         self.internalNumericID = internalNumericID
+    }
+}
+
+/// What applying a batch of agent changes did.
+public struct AgentChangesOutcome: Sendable, Hashable {
+    public var records: [MachineRecord]
+    /// Machines the agent reported that the store has no record of at all.
+    public var unknownMachineIDs: [String]
+
+    public init(records: [MachineRecord], unknownMachineIDs: [String]) {
+        self.records = records
+        self.unknownMachineIDs = unknownMachineIDs
     }
 }
 

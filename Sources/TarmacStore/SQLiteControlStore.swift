@@ -147,6 +147,15 @@ public final class SQLiteControlStore: ControlStore {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM machines WHERE app_name = ? AND live", arguments: [appName]) ?? 0 }
     }
 
+    public func tombstonedMachineIDs(hostID: String, among ids: [String]) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        let found = try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM machines WHERE host_id = ? AND NOT live AND id IN (\(placeholders))", arguments: StatementArguments([hostID] + ids))
+        }
+        return Set(found)
+    }
+
     public func machines(hostID: String) async throws -> [MachineRecord] {
         let texts = try await pool.read { db in try String.fetchAll(db, sql: "SELECT document FROM machines WHERE host_id = ? AND live", arguments: [hostID]) }
         return try texts.map { try decode(MachineRecord.self, $0) }
@@ -221,14 +230,20 @@ public final class SQLiteControlStore: ControlStore {
 
     // MARK: agent updates
 
-    public func applyAgentChanges(hostID: String, changes: [MachineStateChange], cursor: Int64) async throws -> [MachineRecord] {
+    public func applyAgentChanges(hostID: String, changes: [MachineStateChange], cursor: Int64) async throws -> AgentChangesOutcome {
         let encoder = self.encoder
         let decoder = self.decoder
         return try await pool.write { db in
             var updated: [MachineRecord] = []
+            var unknown: [String] = []
             for change in changes {
-                guard let text = try String.fetchOne(db, sql: "SELECT document FROM machines WHERE id = ?", arguments: [change.machineID]) else { continue }
+                guard let text = try String.fetchOne(db, sql: "SELECT document FROM machines WHERE id = ?", arguments: [change.machineID]) else {
+                    if !unknown.contains(change.machineID) { unknown.append(change.machineID) }
+                    continue
+                }
                 var machine = try decoder.decode(MachineRecord.self, from: Data(text.utf8))
+                // A report about the desired version proves the agent has it.
+                if change.instanceID == machine.instanceID { machine.appliedVersion = change.instanceID }
                 // Reports about an older instance only add their event; the state belongs to the current one.
                 if change.instanceID == machine.instanceID || change.state == .destroyed {
                     machine.state = change.state
@@ -249,7 +264,7 @@ public final class SQLiteControlStore: ControlStore {
             try db.execute(
                 sql: "INSERT INTO agent_cursors (host_id, cursor) VALUES (?, ?) ON CONFLICT(host_id) DO UPDATE SET cursor = excluded.cursor",
                 arguments: [hostID, cursor])
-            return updated
+            return AgentChangesOutcome(records: updated, unknownMachineIDs: unknown)
         }
     }
 

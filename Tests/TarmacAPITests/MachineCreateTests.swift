@@ -154,11 +154,9 @@ struct MachineCreateTests {
                  "skip_secrets":false,"lsvd":false,"min_secrets_version":null,"something_new":[1,2,3]}
                 """)
             #expect(machine.state == "created")
-            guard case .array(let services)? = machine.config?.services else {
-                Issue.record("services not echoed")
-                return
-            }
-            #expect(services.first?["autostop"] == .string("suspend"))
+            let services = try #require(machine.config?.services, "services not echoed")
+            #expect(services.first?.autostop == .suspend)
+            #expect(services.first?.internalPort == 8080)
         }
     }
 
@@ -186,10 +184,10 @@ struct MachineCreateTests {
     @Test("when the agent refuses the create, the machine row is purged and the name stays free")
     func agentRefusesCreate() async throws {
         try await API.withApp { api in
-            api.agent.failApply(with: AgentError(.unavailable, "host is shutting down"))
+            api.agent.failApply(with: AgentError(.invalidArgument, "nothing to run: the image has no entrypoint"))
             let response = try await api.request(.post, "/v1/apps/web/machines", json: #"{"name":"db","config":{"image":"web:v1"}}"#)
-            #expect(response.status == .serviceUnavailable)
-            #expect(try response.errorText().contains("host is shutting down"))
+            #expect(response.status == .unprocessableContent)
+            #expect(try response.errorText().contains("nothing to run"))
             let attempted = try #require(api.agent.applies.first?.spec.machineID)
             #expect(try await api.store.machine(id: attempted) == nil)
             #expect(try await api.store.events(machineID: attempted, limit: 10).isEmpty)
@@ -201,11 +199,31 @@ struct MachineCreateTests {
         }
     }
 
-    @Test("agent errors map to API statuses", arguments: [
+    @Test("a lost reply (agent unreachable or failing) does not undo the create: it stands, to be delivered by reconciliation", arguments: [
+        AgentError.Kind.unavailable, .internalError,
+    ])
+    func lostReplyKeepsCreate(kind: AgentError.Kind) async throws {
+        try await API.withApp { api in
+            api.agent.failApply(with: AgentError(kind, "connection reset"))
+            let response = try await api.request(.post, "/v1/apps/web/machines", json: #"{"name":"db","config":{"image":"web:v1"}}"#)
+            #expect(response.status == .ok)
+            let machine = try response.decode(Machine.self)
+            #expect(machine.state == "created")
+            let stored = try #require(try await api.store.machine(id: machine.id))
+            #expect(stored.needsApply)
+            #expect(stored.desiredLaunch == true)
+            #expect(try await api.request(.get, "/v1/apps/web/machines").decode([Machine].self).map(\.id) == [machine.id])
+            // The name is taken by the machine that stands: a retry by name is a conflict, not a duplicate.
+            api.agent.failApply(with: nil)
+            #expect(try await api.request(.post, "/v1/apps/web/machines", json: #"{"name":"db","config":{"image":"web:v1"}}"#).status == .conflict)
+        }
+    }
+
+    @Test("agent refusals map to API statuses", arguments: [
         (AgentError.Kind.invalidArgument, HTTPResponse.Status.unprocessableContent),
         (.imageNotFound, .unprocessableContent),
-        (.internalError, .internalServerError),
-        (.unavailable, .serviceUnavailable),
+        (.unsupported, .unprocessableContent),
+        (.invalidState, .preconditionFailed),
     ] as [(AgentError.Kind, HTTPResponse.Status)])
     func agentErrorMapping(kind: AgentError.Kind, status: HTTPResponse.Status) async throws {
         try await API.withApp { api in

@@ -202,12 +202,38 @@ struct MachineReadUpdateDestroyTests {
     func agentRefusesUpdate() async throws {
         try await API.withApp { api in
             let machine = try await api.createMachine()
-            api.agent.failApply(with: AgentError(.unavailable, "host is down"))
+            api.agent.failApply(with: AgentError(.invalidArgument, "nothing to run"))
             let response = try await api.request(.post, "/v1/apps/web/machines/\(machine.id)", json: #"{"config":{"image":"web:v2"}}"#)
-            #expect(response.status == .serviceUnavailable)
+            #expect(response.status == .unprocessableContent)
             let current = try await api.machine(machine.id)
             #expect(current.instanceID == machine.instanceID)
             #expect(current.config?.image == "web:v1")
+            #expect(try await api.store.versions(machineID: machine.id).count == 1)
+        }
+    }
+
+    @Test("update: a lost reply keeps the new desired version, to be delivered by reconciliation")
+    func lostUpdateReply() async throws {
+        try await API.withApp { api in
+            let machine = try await api.createMachine()
+            api.agent.failApply(with: AgentError(.unavailable, "host is down"))
+            let response = try await api.request(.post, "/v1/apps/web/machines/\(machine.id)", json: #"{"config":{"image":"web:v2"}}"#)
+            #expect(response.status == .ok)
+            let current = try await api.machine(machine.id)
+            #expect(current.instanceID != machine.instanceID)
+            #expect(current.config?.image == "web:v2")
+            #expect(try await api.store.machine(id: machine.id)?.needsApply == true)
+        }
+    }
+
+    @Test("update: PUT is accepted as an update, as Fly clients send it")
+    func putUpdate() async throws {
+        try await API.withApp { api in
+            let machine = try await api.createMachine()
+            let response = try await api.request(.put, "/v1/apps/web/machines/\(machine.id)", json: #"{"config":{"image":"web:v2"}}"#)
+            #expect(response.status == .ok)
+            #expect(try response.decode(Machine.self).config?.image == "web:v2")
+            #expect(api.agent.applies.last?.spec.config.image == "web:v2")
         }
     }
 
@@ -242,9 +268,15 @@ struct MachineReadUpdateDestroyTests {
             #expect(try refused.errorText().contains("force"))
             #expect(api.agent.commands.isEmpty)
             #expect(try await api.request(.delete, "/v1/apps/web/machines/\(machine.id)?force=true").status == .ok)
-            #expect(try await api.request(.delete, "/v1/apps/web/machines/\(machine.id)?kill=true").status == .ok)
+            let other = try await api.createMachine()
+            try await api.report(other.id, .started)
+            #expect(try await api.request(.delete, "/v1/apps/web/machines/\(other.id)?kill=false").status == .preconditionFailed)
+            #expect(try await api.request(.delete, "/v1/apps/web/machines/\(other.id)?kill=true").status == .ok)
             #expect(api.agent.commands.map(\.command) == [.destroy(force: true), .destroy(force: true)])
-            #expect(try await api.request(.delete, "/v1/apps/web/machines/\(machine.id)?kill=false").status == .preconditionFailed)
+            // Destroying again is 404 `machine not found`: clients take it as "already gone".
+            let again = try await api.request(.delete, "/v1/apps/web/machines/\(machine.id)?force=true")
+            #expect(again.status == .notFound)
+            #expect(try again.errorText() == "machine not found")
         }
     }
 
@@ -256,8 +288,9 @@ struct MachineReadUpdateDestroyTests {
             #expect(try await api.request(.delete, "/v1/apps/web/machines/\(machine.id)").status == .ok)
             #expect(try await api.machine(machine.id).state == "destroyed")
             #expect(try await api.request(.get, "/v1/apps/web/machines").decode([Machine].self).isEmpty)
-            // A destroyed machine can't be mutated any more.
-            #expect(try await api.request(.post, "/v1/apps/web/machines/\(machine.id)/start").status == .conflict)
+            // A destroyed machine can't be mutated any more: it is gone (404), for DELETE too.
+            #expect(try await api.request(.post, "/v1/apps/web/machines/\(machine.id)/start").status == .notFound)
+            #expect(try await api.request(.delete, "/v1/apps/web/machines/\(machine.id)").status == .notFound)
         }
     }
 

@@ -23,6 +23,9 @@ final class FakeDriver: RuntimeDriver {
         var execs: [ExecRequest] = []
         var suspendError: RuntimeError?
         var resumeError: RuntimeError?
+        /// When set, `start` takes this long (a slow pull or TCG boot); it honours cancellation.
+        var startDelay: Duration?
+        var cancelledStarts = 0
     }
 
     let state = Mutex(State())
@@ -31,13 +34,20 @@ final class FakeDriver: RuntimeDriver {
 
     init(canSuspend: Bool = true) { self.canSuspend = canSuspend }
 
+    /// Its slow start (`slowStart`) makes nothing until it ends: safe to cancel.
+    var startIsCancellable: Bool { true }
+
     var resumes: [(spec: RuntimeSpec, snapshot: SnapshotInfo)] { state.withLock { $0.resumes } }
     var discarded: [SnapshotInfo] { state.withLock { $0.discarded } }
     var starts: [RuntimeSpec] { state.withLock { $0.starts } }
     var suspends: [RuntimeHandle] { state.withLock { $0.suspends } }
     var execs: [ExecRequest] { state.withLock { $0.execs } }
+    /// Pids of instances whose process is still running.
+    var running: [Int32] { state.withLock { $0.instances.values.filter { $0.exit == nil }.map(\.handle.pid).sorted() } }
 
     func failSuspend(_ error: RuntimeError?) { state.withLock { $0.suspendError = error } }
+    func slowStart(_ delay: Duration?) { state.withLock { $0.startDelay = delay } }
+    var cancelledStarts: Int { state.withLock { $0.cancelledStarts } }
     func failResume(_ error: RuntimeError?) { state.withLock { $0.resumeError = error } }
 
     private func launch(_ spec: RuntimeSpec, kind: String) -> RuntimeHandle {
@@ -65,7 +75,18 @@ final class FakeDriver: RuntimeDriver {
     }
 
     func start(_ spec: RuntimeSpec) async throws -> RuntimeHandle {
-        state.withLock { $0.starts.append(spec) }
+        let delay = state.withLock { state -> Duration? in
+            state.starts.append(spec)
+            return state.startDelay
+        }
+        if let delay {
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                state.withLock { $0.cancelledStarts += 1 }
+                throw error
+            }
+        }
         return launch(spec, kind: "boot")
     }
 

@@ -64,12 +64,12 @@ struct MachineFSMScenarioTests {
         #expect(fsm.phase == .stopped)
     }
 
-    @Test("stop while starting is applied once the machine is launched")
+    @Test("stop while starting cancels the launch; a launch that completes anyway is then stopped")
     func stopWhileStarting() {
         var fsm = MachineFSM(policy: F.onFailure)
         _ = fsm.handle(.start)
         let pending = fsm.handle(.stop(signal: 15, timeout: .seconds(3)))
-        #expect(pending.actions.isEmpty)
+        #expect(pending.actions == [.cancelLaunch])
         #expect(pending.rejection == nil)
         #expect(fsm.phase == .starting)
         #expect(fsm.pendingStop == MachineFSM.StopIntent(signal: 15, timeout: .seconds(3), then: .stay))
@@ -81,13 +81,34 @@ struct MachineFSMScenarioTests {
         #expect(fsm.phase == .stopped)
     }
 
-    @Test("stop while starting, then the launch fails: failed, pending stop dropped")
+    @Test("stop while starting, then the launch ends cancelled (or failed): stopped, pending stop consumed")
     func stopWhileStartingLaunchFails() {
         var fsm = MachineFSM(policy: F.onFailure)
         _ = fsm.handle(.start)
         _ = fsm.handle(.stop(signal: 15, timeout: .seconds(3)))
-        #expect(fsm.handle(.launchFailed("boom")).actions == [.cleanup, .report(.failed, .launchFailed("boom"))])
-        #expect(fsm.phase == .failed)
+        #expect(fsm.handle(.launchFailed("cancelled")).actions == [.cleanup, .report(.stopped, nil)])
+        #expect(fsm.phase == .stopped)
+        #expect(fsm.pendingStop == nil)
+        #expect(fsm.handle(.start).actions == [.report(.starting, nil), .launch])
+    }
+
+    @Test("a stop while starting does not weaken a pending forced destroy")
+    func stopAfterDestroyWhileStarting() {
+        var fsm = MachineFSM(policy: F.onFailure)
+        _ = fsm.handle(.start)
+        _ = fsm.handle(.destroy(force: true))
+        #expect(fsm.handle(.stop(signal: 15, timeout: .seconds(3))).actions == [.cancelLaunch])
+        #expect(fsm.pendingStop?.then == .destroy)
+        #expect(fsm.handle(.launchFailed("cancelled")).actions == [.cleanup, .report(.destroyed, .destroyed), .forget])
+    }
+
+    @Test("an update while starting cancels the old launch and launches the new version")
+    func updateCancelsLaunch() {
+        var fsm = MachineFSM(policy: F.onFailure)
+        _ = fsm.handle(.start)
+        #expect(fsm.handle(.replace(launch: true)).actions == [.cancelLaunch])
+        #expect(fsm.handle(.launchFailed("cancelled")).actions == [.cleanup, .report(.starting, nil), .launch])
+        #expect(fsm.phase == .starting)
         #expect(fsm.pendingStop == nil)
     }
 
@@ -203,7 +224,7 @@ struct MachineFSMScenarioTests {
     func destroyWhileStarting() {
         var launching = MachineFSM(policy: F.onFailure)
         _ = launching.handle(.start)
-        #expect(launching.handle(.destroy(force: true)).actions.isEmpty)
+        #expect(launching.handle(.destroy(force: true)).actions == [.cancelLaunch])
         #expect(launching.handle(.launched).actions == [.report(.started, .started), .report(.stopping, nil), .signal(9), .armStopTimer(.seconds(10))])
         _ = launching.handle(.exited(F.exit(signal: 9)))
         #expect(launching.phase == .destroyed)

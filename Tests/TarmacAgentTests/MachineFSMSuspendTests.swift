@@ -145,7 +145,7 @@ struct MachineFSMSuspendTests {
     func stopWhileResuming() {
         var fsm = Self.suspended()
         _ = fsm.handle(.start)
-        #expect(fsm.handle(.stop(signal: 15, timeout: .seconds(10))).actions.isEmpty)
+        #expect(fsm.handle(.stop(signal: 15, timeout: .seconds(10))).actions == [.cancelLaunch])
         let outcome = fsm.handle(.launched)
         #expect(outcome.actions == [.report(.started, .started), .report(.stopping, nil), .signal(15), .armStopTimer(.seconds(10))])
         #expect(fsm.snapshot == nil)

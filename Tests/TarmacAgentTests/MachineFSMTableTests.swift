@@ -51,7 +51,7 @@ struct MachineFSMTableTests {
         .accept(.starting, .launchFailed("no such file"), [.cleanup, .report(.failed, .launchFailed("no such file"))], .failed),
         // stop
         .accept(.started, term10, stopActions, .stopping),
-        .accept(.starting, term10, [], .starting),
+        .accept(.starting, term10, [.cancelLaunch], .starting),
         .accept(.restarting, term10, [.report(.stopped, nil)], .stopped),
         .ignore(.created, term10),
         .ignore(.stopped, term10),
@@ -79,7 +79,7 @@ struct MachineFSMTableTests {
         .refuse(.started, .destroy(force: false)),
         .accept(.started, .destroy(force: true), killActions, .stopping),
         .refuse(.starting, .destroy(force: false)),
-        .accept(.starting, .destroy(force: true), [], .starting),
+        .accept(.starting, .destroy(force: true), [.cancelLaunch], .starting),
         // replace (update)
         .accept(.created, .replace(launch: false), [.report(.created, nil)], .created),
         .accept(.created, .replace(launch: true), launch, .starting),
@@ -93,7 +93,7 @@ struct MachineFSMTableTests {
         .accept(.failed, .replace(launch: false), [.report(.stopped, nil)], .stopped),
         .accept(.started, .replace(launch: true), replaceStopActions, .stopping),
         .accept(.started, .replace(launch: false), replaceStopActions, .stopping),
-        .accept(.starting, .replace(launch: true), [], .starting),
+        .accept(.starting, .replace(launch: true), [.cancelLaunch], .starting),
         // timers
         .accept(.restarting, .restartDelayElapsed, launch, .starting),
         // late timers and callbacks change nothing

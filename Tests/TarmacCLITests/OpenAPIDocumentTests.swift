@@ -13,7 +13,7 @@ import Testing
         "GET /v1/apps", "POST /v1/apps", "GET /v1/apps/{app_name}", "DELETE /v1/apps/{app_name}",
         "GET /v1/apps/{app_name}/machines", "POST /v1/apps/{app_name}/machines",
         "GET /v1/apps/{app_name}/machines/{machine_id}", "POST /v1/apps/{app_name}/machines/{machine_id}",
-        "DELETE /v1/apps/{app_name}/machines/{machine_id}",
+        "PUT /v1/apps/{app_name}/machines/{machine_id}", "DELETE /v1/apps/{app_name}/machines/{machine_id}",
         "POST /v1/apps/{app_name}/machines/{machine_id}/start", "POST /v1/apps/{app_name}/machines/{machine_id}/stop",
         "POST /v1/apps/{app_name}/machines/{machine_id}/restart", "POST /v1/apps/{app_name}/machines/{machine_id}/suspend",
         "POST /v1/apps/{app_name}/machines/{machine_id}/signal", "POST /v1/apps/{app_name}/machines/{machine_id}/exec",

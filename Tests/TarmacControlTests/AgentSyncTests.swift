@@ -90,15 +90,30 @@ struct AgentSyncTests {
         try await store.insertApp(AppRecord(id: Identifiers.appID(), name: "web", orgSlug: "personal", network: "default", internalNumericID: 1, createdAt: Date()))
 
         let running = Self.record(name: "running")
-        let lost = Self.record(name: "lost")
+        var lost = Self.record(name: "lost")
+        lost.appliedVersion = lost.instanceID
+        var gone = Self.record(name: "gone")
+        gone.destroyedAt = Date()
+        gone.state = .destroyed
         try await store.insertMachine(running, events: [])
         try await store.insertMachine(lost, events: [])
+        try await store.insertMachine(gone, events: [])
+        // Unknown to the store, no spec: quarantined, never destroyed on a guess.
         let stranger = AgentMachineStatus(machineID: "ffffffffffffff", instanceID: ULID.make(), state: .started, privateIP: "172.30.0.9", restartCount: 0, runtime: "container")
+        // Destroyed by the user (tombstone) but still on the host: destroyed there.
+        let zombie = AgentMachineStatus(machineID: gone.id, instanceID: gone.instanceID, state: .started, privateIP: "172.30.0.8", restartCount: 0, runtime: "container")
+        // Unknown to the store, its app exists: adopted.
+        let orphanSpec = AgentMachineSpec(
+            machineID: "eeeeeeeeeeeeee", appName: "web", name: "orphan", region: "local", instanceID: ULID.make(),
+            config: MachineConfig(image: "web:v1"), imageRef: running.imageRef)
+        let orphan = AgentMachineStatus(
+            machineID: orphanSpec.machineID, instanceID: orphanSpec.instanceID, state: .started, privateIP: "172.30.0.10", restartCount: 0,
+            runtime: "container", spec: orphanSpec)
         let known = AgentMachineStatus(machineID: running.id, instanceID: running.instanceID, state: .starting, privateIP: "172.30.0.5", restartCount: 0, runtime: "container")
         let startEvent = MachineEvent(id: ULID.make(), type: "start", status: "started", source: "flyd", timestamp: Timestamps.unixMillis(Date()))
         var started = known
         started.state = .started
-        let agent = ScriptedAgent(known: [known, stranger], batch: [
+        let agent = ScriptedAgent(known: [known, stranger, zombie, orphan], batch: [
             AgentUpdate(sequence: 1, status: known, event: nil),
             AgentUpdate(sequence: 2, status: started, event: startEvent),
         ])
@@ -120,13 +135,22 @@ struct AgentSyncTests {
         #expect(stored.privateIP == "172.30.0.5")
         #expect(try await store.events(machineID: running.id, limit: 5) == [startEvent])
 
-        // Reconciliation: the machine the agent lost is re-sent without launching; the one the store doesn't know is destroyed.
+        // Reconciliation: the machine the agent lost is re-sent without launching (it was
+        // delivered once); the tombstoned one is destroyed; the stranger is left alone.
+        #expect(try await Self.eventually { agent.state.withLock { !$0.applies.isEmpty && !$0.commands.isEmpty } })
+        #expect(try await Self.eventually { try await store.machine(id: orphanSpec.machineID) != nil })
         let applies = agent.state.withLock { $0.applies }
         #expect(applies.map(\.spec.machineID) == [lost.id])
         #expect(applies.first?.launch == false)
         let commands = agent.state.withLock { $0.commands }
-        #expect(commands.map(\.machineID) == [stranger.machineID])
+        #expect(commands.map(\.machineID) == [gone.id])
         #expect(commands.first?.command == .destroy(force: true))
+        #expect(control.quarantinedMachines.keys.sorted() == [stranger.machineID])
+        let adopted = try #require(try await store.machine(id: orphanSpec.machineID))
+        #expect(adopted.name == "orphan")
+        #expect(adopted.appliedVersion == orphanSpec.instanceID)
+        #expect(try await store.events(machineID: adopted.id, limit: 1).first?.type == "adopted")
+        #expect(try await store.machine(id: running.id)?.appliedVersion == running.instanceID)
 
         // The next poll continues after the stored cursor.
         #expect(try await Self.eventually { agent.state.withLock { $0.cursors }.last == 2 })

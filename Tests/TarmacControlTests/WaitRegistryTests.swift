@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import TarmacControl
+import TarmacTestSupport
 
 /// A value the waiters look at, changed by the test before it notifies.
 final class Flag: Sendable {
@@ -30,17 +31,17 @@ struct WaitRegistryTests {
         #expect(flag.checkCount == 1)
     }
 
-    @Test("times out returning nil")
+    @Test("times out returning nil, exactly when its clock reaches the timeout")
     func timeout() async throws {
-        let registry = WaitRegistry()
+        let clock = ManualClock()
+        let registry = WaitRegistry(clock: clock)
         let flag = Flag()
-        let clock = ContinuousClock()
-        let start = clock.now
-        let value = try await registry.wait(machineID: "m1", timeout: .milliseconds(200)) { flag.get() }
-        #expect(value == nil)
-        let elapsed = clock.now - start
-        #expect(elapsed >= .milliseconds(200))
-        #expect(elapsed < .seconds(10))
+        async let value = registry.wait(machineID: "m1", timeout: .seconds(30)) { flag.get() }
+        #expect(await clock.waitForSleepers())
+        clock.advance(by: .seconds(29))
+        #expect(clock.sleepers == 1, "woke before its timeout")
+        clock.advance(by: .seconds(1))
+        #expect(try await value == nil)
     }
 
     @Test("wakes up on notify once the check passes")
@@ -63,12 +64,14 @@ struct WaitRegistryTests {
 
     @Test("a notify for another machine does not wake the waiter")
     func otherMachine() async throws {
-        let registry = WaitRegistry()
+        let clock = ManualClock()
+        let registry = WaitRegistry(clock: clock)
         let flag = Flag()
-        async let value = registry.wait(machineID: "m1", timeout: .milliseconds(400)) { flag.get() }
-        try await Task.sleep(for: .milliseconds(100))
+        async let value = registry.wait(machineID: "m1", timeout: .seconds(5)) { flag.get() }
+        #expect(await clock.waitForSleepers())
         flag.set("started")
         registry.notify(machineID: "m2")
+        clock.advance(by: .seconds(5))
         #expect(try await value == nil)
     }
 

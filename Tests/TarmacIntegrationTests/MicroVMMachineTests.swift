@@ -388,3 +388,43 @@ struct MicroVMMachineTests {
         throw FixtureError("could not fetch \(url): \(String(describing: lastError))")
     }
 }
+
+/// Long work runs off the machine's supervisor loop: a stop or destroy during a TCG boot is
+/// answered at once and cancels the boot, on real QEMU.
+@Suite("MicroVM: stop and destroy during a boot", .serialized)
+struct MicroVMCancelBootTests {
+    @Test("stop during a boot answers at once and leaves the machine stopped; forced destroy likewise, with no QEMU left")
+    func stopAndDestroyDuringBoot() async throws {
+        try await DevInstance.with(runtime: .microvm) { dev in
+            try dev.importBusybox()
+            try await dev.createApp("boot")
+            let body: [String: Any] = ["config": ["image": "busybox-test:latest", "init": ["cmd": ["sleep", "3600"]], "restart": ["policy": "no"]]]
+            let first = try #require(try await dev.createMachine(app: "boot", body: body)["id"] as? String)
+            let began = ContinuousClock.now
+            let (stopStatus, _) = try await dev.request("POST", "/v1/apps/boot/machines/\(first)/stop", body: [String: Any]())
+            let stopTook = ContinuousClock.now - began
+            #expect(stopStatus == 200)
+            #expect(stopTook < .milliseconds(1500), "stop waited for the boot: \(stopTook)")
+            _ = try await dev.wait(app: "boot", id: first, state: "stopped", timeout: 30)
+
+            let second = try #require(try await dev.createMachine(app: "boot", body: body)["id"] as? String)
+            let destroyBegan = ContinuousClock.now
+            let (destroyStatus, _) = try await dev.request("DELETE", "/v1/apps/boot/machines/\(second)?force=true")
+            let destroyTook = ContinuousClock.now - destroyBegan
+            #expect(destroyStatus == 200)
+            #expect(destroyTook < .milliseconds(1500), "destroy waited for the boot: \(destroyTook)")
+            _ = try await dev.wait(app: "boot", id: second, state: "destroyed", timeout: 30)
+
+            // The stopped one starts normally afterwards; then nothing is left once it is gone.
+            _ = try await dev.request("POST", "/v1/apps/boot/machines/\(first)/start")
+            _ = try await dev.wait(app: "boot", id: first, state: "started", timeout: 60)
+            _ = try await dev.request("DELETE", "/v1/apps/boot/machines/\(first)?force=true")
+            _ = try await dev.wait(app: "boot", id: first, state: "destroyed", timeout: 30)
+            let clean = try await dev.eventually(timeout: .seconds(20)) {
+                try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory).isEmpty
+            }
+            let leftovers = try await RuntimeLeftovers.find(prefix: dev.prefix, dataDirectory: dev.dataDirectory)
+            #expect(clean, "leftovers: \(leftovers)")
+        }
+    }
+}

@@ -16,7 +16,7 @@ struct SQLiteControlStoreAgentTests {
             try await store.insertMachine(machine, events: [F.event("launch")])
             #expect(try await store.agentCursor(hostID: "host-1") == 0)
             let started = F.event("start", status: "started")
-            let records = try await store.applyAgentChanges(hostID: "host-1", changes: [F.change(machine, state: .started, event: started, restartCount: 2)], cursor: 7)
+            let records = try await store.applyAgentChanges(hostID: "host-1", changes: [F.change(machine, state: .started, event: started, restartCount: 2)], cursor: 7).records
             #expect(records.count == 1)
             #expect(records.first?.state == .started)
             let stored = try #require(try await store.machine(id: machine.id))
@@ -66,12 +66,14 @@ struct SQLiteControlStoreAgentTests {
         }
     }
 
-    @Test("applyAgentChanges skips unknown machines but still advances the cursor")
+    @Test("applyAgentChanges reports unknown machines (never drops them silently) and still advances the cursor")
     func applyUnknown() async throws {
         try await F.withApp { _, store in
             let ghost = F.machine(name: "ghost")
-            let records = try await store.applyAgentChanges(hostID: "host-1", changes: [F.change(ghost, state: .started, event: F.event("start"))], cursor: 4)
-            #expect(records.isEmpty)
+            let outcome = try await store.applyAgentChanges(
+                hostID: "host-1", changes: [F.change(ghost, state: .started, event: F.event("start")), F.change(ghost, state: .stopped)], cursor: 4)
+            #expect(outcome.records.isEmpty)
+            #expect(outcome.unknownMachineIDs == [ghost.id])
             #expect(try await store.machine(id: ghost.id) == nil)
             #expect(try await store.events(machineID: ghost.id, limit: 5).isEmpty)
             #expect(try await store.agentCursor(hostID: "host-1") == 4)
@@ -102,6 +104,35 @@ struct SQLiteControlStoreAgentTests {
     }
 
     // MARK: purge and durability
+
+    @Test("a report about the desired version marks it applied; one about an older version does not")
+    func appliedVersion() async throws {
+        try await F.withApp { _, store in
+            let machine = F.machine(name: "acked")
+            try await store.insertMachine(machine, events: [])
+            #expect(try await store.machine(id: machine.id)?.needsApply == true)
+            _ = try await store.applyAgentChanges(hostID: "host-1", changes: [F.change(machine, state: .stopped, instanceID: ULID.make())], cursor: 1)
+            #expect(try await store.machine(id: machine.id)?.appliedVersion == nil)
+            _ = try await store.applyAgentChanges(hostID: "host-1", changes: [F.change(machine, state: .created)], cursor: 2)
+            let stored = try await store.machine(id: machine.id)
+            #expect(stored?.appliedVersion == machine.instanceID)
+            #expect(stored?.needsApply == false)
+        }
+    }
+
+    @Test("tombstones: destroyed machines of a host are found among agent-reported IDs, live ones are not")
+    func tombstones() async throws {
+        try await F.withApp { _, store in
+            let live = F.machine(name: "live")
+            let gone = F.machine(name: "gone")
+            try await store.insertMachine(live, events: [])
+            try await store.insertMachine(gone, events: [])
+            _ = try await store.applyAgentChanges(hostID: "host-1", changes: [F.change(gone, state: .destroyed)], cursor: 1)
+            let found = try await store.tombstonedMachineIDs(hostID: gone.hostID, among: [live.id, gone.id, "unknown0000000"])
+            #expect(found == [gone.id])
+            #expect(try await store.tombstonedMachineIDs(hostID: gone.hostID, among: []).isEmpty)
+        }
+    }
 
     @Test("purgeMachine removes the machine, its events and versions, and frees its name")
     func purge() async throws {

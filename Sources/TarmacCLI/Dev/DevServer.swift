@@ -4,7 +4,9 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import TarmacAPI
+import TarmacAgentProtocol
 import TarmacAgent
+import TarmacAgentWire
 import TarmacControl
 import TarmacImage
 import TarmacNet
@@ -37,49 +39,66 @@ struct DevServer {
 
         let images = ImageStore(root: URL(fileURLWithPath: root + "/images"), logger: logger)
         let registryHTTP = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: RegistryClient.httpConfiguration)
-        let registry = RegistryClient(
-            configuration: .init(insecureRegistries: settings.insecureRegistries, credentialsFile: URL(fileURLWithPath: settings.registryCredentialsFile)),
-            httpClient: registryHTTP, logger: logger)
-        let layers: @Sendable (String) async throws -> [String] = { digest in try await images.layerDirectories(for: images.resolve(digest)) }
-        let (driver, reason) = try await chooseRuntime(root: root, layers: layers)
-        let driverName = driver.name
-        logger.info("runtime selected", metadata: ["runtime": "\(driverName)", "reason": "\(reason)"])
-        var agentConfiguration = Agent.Configuration(dataDirectory: root + "/agent", subnet: settings.subnet)
-        agentConfiguration.region = settings.region
-        agentConfiguration.bridge = settings.bridge
-        agentConfiguration.runtimeReason = reason
-        let agent = try Agent(configuration: agentConfiguration, driver: driver, images: images, registry: registry, logger: logger)
-        try? FileManager.default.removeItem(atPath: settings.agentSocket)
-        let agentServer = Application(
-            router: AgentRouter.make(agent: agent),
-            configuration: .init(address: .unixDomainSocket(path: settings.agentSocket), serverName: "tarmac-agent"),
-            logger: logger)
+        // The client must be shut down on every path: a start-up error below is reported, not
+        // turned into AsyncHTTPClient's deinit trap.
+        do {
+            let registry = RegistryClient(
+                configuration: .init(insecureRegistries: settings.insecureRegistries, credentialsFile: URL(fileURLWithPath: settings.registryCredentialsFile)),
+                httpClient: registryHTTP, logger: logger)
+            let layers: @Sendable (String) async throws -> [String] = { digest in try await images.layerDirectories(for: images.resolve(digest)) }
+            let (driver, reason) = try await chooseRuntime(root: root, layers: layers)
+            let driverName = driver.name
+            logger.info("runtime selected", metadata: ["runtime": "\(driverName)", "reason": "\(reason)"])
+            var agentConfiguration = Agent.Configuration(dataDirectory: root + "/agent", subnet: settings.subnet)
+            agentConfiguration.region = settings.region
+            agentConfiguration.bridge = settings.bridge
+            agentConfiguration.runtimeReason = reason
+            let faults = try FaultPlan.fromEnvironment()
+            if !faults.isEmpty { logger.warning("fault injection is on (TARMAC_FAULTS): for tests only", metadata: ["faults": "\(faults.probabilities)"]) }
+            agentConfiguration.faults = faults
+            let agent = try Agent(configuration: agentConfiguration, driver: driver, images: images, registry: registry, logger: logger)
+            try? FileManager.default.removeItem(atPath: settings.agentSocket)
+            // A fresh secret per run, held only in memory: both ends of the agent wire are here.
+            let agentToken = AgentToken.random()
+            let agentServer = Application(
+                router: AgentRouter.make(agent: agent, token: agentToken),
+                configuration: .init(address: .unixDomainSocket(path: settings.agentSocket), serverName: "tarmac-agent"),
+                logger: logger)
 
-        let store = try SQLiteControlStore(path: root + "/control.db")
-        let control = Control(
-            configuration: { var configuration = Control.Configuration(); configuration.defaultRegion = settings.region; return configuration }(),
-            store: store,
-            hosts: [Control.Host(id: agent.hostID, region: settings.region, runtime: driverName, api: HTTPAgentClient(endpoint: .unixSocket(path: settings.agentSocket)))],
-            logger: logger)
-        try await control.bootstrap()
-        let api = Application(
-            router: APIServer.makeRouter(control: control, configuration: .init(token: token.token)),
-            configuration: .init(address: .hostname(settings.apiHost, port: settings.apiPort), serverName: "tarmac"),
-            onServerRunning: { _ in announce(token: token, runtime: driverName, reason: reason) },
-            logger: logger)
+            let store = try SQLiteControlStore(path: root + "/control.db")
+            let control = Control(
+                configuration: {
+                    var configuration = Control.Configuration()
+                    configuration.defaultRegion = settings.region
+                    configuration.faults = faults
+                    return configuration
+                }(),
+                store: store,
+                hosts: [Control.Host(id: agent.hostID, region: settings.region, runtime: driverName, api: HTTPAgentClient(endpoint: .unixSocket(path: settings.agentSocket), token: agentToken))],
+                logger: logger)
+            try await control.bootstrap()
+            let api = Application(
+                router: APIServer.makeRouter(control: control, configuration: .init(token: token.token)),
+                configuration: .init(address: .hostname(settings.apiHost, port: settings.apiPort), serverName: "tarmac"),
+                onServerRunning: { _ in announce(token: token, runtime: driverName, reason: reason) },
+                logger: logger)
 
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: HTTPClientService(client: registryHTTP)),
-                    .init(service: agent),
-                    .init(service: agentServer),
-                    .init(service: AgentSync(control: control)),
-                    .init(service: api),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [
+                        .init(service: HTTPClientService(client: registryHTTP)),
+                        .init(service: agent),
+                        .init(service: agentServer),
+                        .init(service: AgentSync(control: control)),
+                        .init(service: api),
+                    ],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            try await group.run()
+        } catch {
+            try? await registryHTTP.shutdown()
+            throw error
+        }
     }
 
     /// `auto` picks microVMs when the guest artefacts exist and the KVM probe passes, else

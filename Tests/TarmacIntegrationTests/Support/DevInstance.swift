@@ -25,6 +25,8 @@ final class DevInstance: @unchecked Sendable {
     let prefix: String
     private var process: Process?
     private let logFile: URL
+    /// Extra environment for the next `launch()` (e.g. `TARMAC_FAULTS`).
+    var environment: [String: String] = [:]
 
     init(runtime: Runtime = .container) throws {
         self.runtime = runtime
@@ -58,6 +60,7 @@ final class DevInstance: @unchecked Sendable {
         if runtime == .microvm { process.arguments? += ["--guest-dir", Self.guestDirectory] }
         var environment = ProcessInfo.processInfo.environment
         environment["TARMAC_API_TOKEN"] = token
+        environment.merge(self.environment) { _, new in new }
         process.environment = environment
         if !FileManager.default.fileExists(atPath: logFile.path) { FileManager.default.createFile(atPath: logFile.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: logFile)
@@ -79,6 +82,16 @@ final class DevInstance: @unchecked Sendable {
     func kill9() {
         guard let process else { return }
         kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Whether the `tarmac dev` process is still alive (a fault may have killed it).
+    var isRunning: Bool { process?.isRunning ?? false }
+
+    /// Reaps a process that died by itself (a crash fault), so `launch()` can start anew.
+    func reapIfDead() {
+        guard let process, !process.isRunning else { return }
         process.waitUntilExit()
         self.process = nil
     }

@@ -1,0 +1,98 @@
+import Synchronization
+import TarmacAgentProtocol
+import TarmacModel
+
+/// An `AgentAPI` that records every call with its arguments and answers canned values, or
+/// throws `failure` when one is set. Machines other than `knownMachines` are `notFound`.
+final class FakeAgent: AgentAPI {
+    enum Call: Sendable, Hashable {
+        case info
+        case resolveImage(String)
+        case apply(AgentMachineSpec, launch: Bool)
+        case command(String, AgentCommand)
+        case exec(String, AgentExecRequest)
+        case machines
+        case updates(after: Int64, timeout: Duration)
+        case acknowledge(Int64)
+    }
+
+    struct Recorded: Sendable, Hashable {
+        /// The requirement as Swift names it (`#function`).
+        var requirement: String
+        var call: Call
+    }
+
+    let knownMachines: Set<String>
+    let answers: Answers
+    /// When the fake has no updates, `updates` waits out the whole timeout (a real long-poll).
+    let holdsLongPolls: Bool
+    private let state = Mutex<(calls: [Recorded], failure: AgentError?)>(([], nil))
+
+    init(knownMachines: Set<String> = Answers.machineIDs, answers: Answers = Answers(), holdsLongPolls: Bool = false) {
+        self.knownMachines = knownMachines
+        self.answers = answers
+        self.holdsLongPolls = holdsLongPolls
+    }
+
+    var calls: [Recorded] { state.withLock { $0.calls } }
+
+    func fail(with error: AgentError?) { state.withLock { $0.failure = error } }
+
+    private func record(_ call: Call, _ requirement: String = #function) throws {
+        let failure = state.withLock { state in
+            state.calls.append(Recorded(requirement: requirement, call: call))
+            return state.failure
+        }
+        if let failure { throw failure }
+    }
+
+    private func known(_ machineID: String) throws {
+        guard knownMachines.contains(machineID) else { throw AgentError(.notFound, "machine \(machineID) not found on this host") }
+    }
+
+    func info() async throws -> AgentInfo {
+        try record(.info)
+        return answers.info
+    }
+
+    func resolveImage(_ reference: String) async throws -> ImageRef {
+        try record(.resolveImage(reference))
+        return answers.image
+    }
+
+    func apply(_ spec: AgentMachineSpec, launch: Bool) async throws -> AgentMachineStatus {
+        try record(.apply(spec, launch: launch))
+        try known(spec.machineID)
+        return answers.status
+    }
+
+    func command(_ machineID: String, _ command: AgentCommand) async throws -> AgentMachineStatus {
+        try record(.command(machineID, command))
+        try known(machineID)
+        return answers.status
+    }
+
+    func exec(_ machineID: String, _ request: AgentExecRequest) async throws -> AgentExecResult {
+        try record(.exec(machineID, request))
+        try known(machineID)
+        return answers.exec
+    }
+
+    func machines() async throws -> [AgentMachineStatus] {
+        try record(.machines)
+        return answers.machines
+    }
+
+    func updates(after: Int64, timeout: Duration) async throws -> [AgentUpdate] {
+        try record(.updates(after: after, timeout: timeout))
+        if holdsLongPolls {
+            try await Task.sleep(for: timeout)
+            return []
+        }
+        return answers.updates
+    }
+
+    func acknowledge(upTo sequence: Int64) async throws {
+        try record(.acknowledge(sequence))
+    }
+}
