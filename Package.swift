@@ -87,6 +87,8 @@ let package = Package(
         .target(name: "TarmacRuntime", dependencies: [
             "TarmacModel", "TarmacSystem", "TarmacNet", "TarmacGuestProtocol", "TarmacShimCore",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacAgent", dependencies: [
             "TarmacModel", "TarmacAgentProtocol", "TarmacRuntime", "TarmacImage", "TarmacNet", "TarmacSystem",

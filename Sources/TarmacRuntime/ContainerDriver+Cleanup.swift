@@ -72,10 +72,7 @@ extension ContainerDriver {
     }
 
     static func waitForExit(pid: Int32, startTime: UInt64, timeout: Duration) async {
-        let deadline = ContinuousClock.now + timeout
-        while Processes.isAlive(pid: pid, startTime: startTime), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        _ = await ProcessExitMonitor.shared.waitForExit(of: pid, startTime: startTime, timeout: timeout)
         if Processes.startTime(of: pid) == startTime { _ = Spawn.poll(pid) }
     }
 

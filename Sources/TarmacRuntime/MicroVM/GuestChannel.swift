@@ -1,4 +1,4 @@
-import Foundation
+import NIOCore
 import TarmacGuestProtocol
 
 /// The agent's end of a microVM's control channel: a unix-socket client of QEMU's
@@ -10,49 +10,57 @@ import TarmacGuestProtocol
 /// Reconnecting is safe while the VM runs: both sides find the start of the new session
 /// behind a sync marker (see `GuestStreamDecoder`).
 ///
-/// Lifetime: each channel owns one reader thread (blocking reads, so waiting for the guest
-/// never takes a thread of the concurrency pool). It ends when the socket does; `close()`
-/// (or the channel's deinit) shuts the socket down to end it. Prefer
+/// Lifetime: the session is a SwiftNIO channel on the process-wide event loop group, so a
+/// channel costs no thread and waiting for the guest blocks nothing. It ends when the
+/// socket does; `close()` (or the channel's deinit) closes it. Prefer
 /// `withGuestChannel(socketPath:timeout:_:)`, which closes for you.
 public actor GuestChannel {
     /// Pid of the machine's main process in the guest, from the guest's hello (0 if init
     /// had not started it yet, e.g. while still booting or after it failed to start).
     public nonisolated let mainPID: Int32
 
-    private let socket: GuestSocket
+    private let channel: any Channel
     private let requests: GuestRequests
 
-    private init(mainPID: Int32, socket: GuestSocket, requests: GuestRequests) {
+    private init(mainPID: Int32, channel: any Channel, requests: GuestRequests) {
         self.mainPID = mainPID
-        self.socket = socket
+        self.channel = channel
         self.requests = requests
     }
 
-    deinit { socket.shutdown() }
+    deinit { channel.close(promise: nil) }
 
     /// Connects to the control socket and completes the hello exchange, retrying until
     /// `timeout` has passed (QEMU may not have created the socket yet, the guest may still
     /// be booting). Throws `.startFailed` when the guest never answered, `.unsupported` for
     /// a guest speaking another protocol version.
     public static func connect(socketPath: String, timeout: Duration) async throws -> GuestChannel {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
+        let deadline = ContinuousClock.now + timeout
+        let loop = UnixStreamConnector.nextLoop()
         var problem = "nothing listens on \(socketPath)"
-        while clock.now < deadline {
-            try Task.checkCancellation()
-            guard let socket = try GuestSocket.connect(path: socketPath) else {
-                try await Task.sleep(for: .milliseconds(20))
-                continue
-            }
+        while ContinuousClock.now < deadline {
             let requests = GuestRequests()
-            let outcome = await withTaskCancellationHandler {
-                await startReader(GuestChannelReader(socket: socket, requests: requests), deadline: deadline)
+            let handshake = loop.makePromise(of: GuestChannelHandler.Handshake.self)
+            let helloDeadline = NIODeadline.now() + TimeAmount(deadline - ContinuousClock.now)
+            let channel: any Channel
+            do {
+                channel = try await UnixStreamConnector.connect(path: socketPath, deadline: deadline, on: loop) { channel in
+                    try channel.pipeline.syncOperations.addHandler(GuestChannelHandler(requests: requests, handshake: handshake, deadline: helloDeadline))
+                }
+            } catch {
+                handshake.fail(error)
+                guard let error = error as? RuntimeError, error.code == .notRunning else { throw error }
+                problem = error.message
+                break
+            }
+            let outcome = try await withTaskCancellationHandler {
+                try await handshake.futureResult.get()
             } onCancel: {
-                socket.shutdown()
+                channel.close(promise: nil)
             }
             switch outcome {
             case .ready(let mainPID):
-                return GuestChannel(mainPID: mainPID, socket: socket, requests: requests)
+                return GuestChannel(mainPID: mainPID, channel: channel, requests: requests)
             case .incompatible(let version):
                 throw RuntimeError(.unsupported, "the guest's init speaks protocol version \(version); this agent speaks \(GuestProtocol.version) (rebuild the guest image)")
             case .timedOut:
@@ -64,25 +72,6 @@ public actor GuestChannel {
             }
         }
         throw RuntimeError(.startFailed, "no guest on the control channel within \(timeout): \(problem)")
-    }
-
-    /// Starts the reader thread: hello exchange first (reported through the continuation),
-    /// then, if the guest answered, the message loop for the life of the socket.
-    private static func startReader(_ reader: GuestChannelReader, deadline: ContinuousClock.Instant) async -> GuestChannelReader.Handshake {
-        await withCheckedContinuation { continuation in
-            let thread = Thread {
-                var decoder = GuestStreamDecoder()
-                let outcome = reader.handshake(deadline: deadline, decoder: &decoder)
-                continuation.resume(returning: outcome)
-                if case .ready = outcome {
-                    reader.run(decoder: decoder)
-                } else {
-                    reader.socket.finish()
-                }
-            }
-            thread.name = "tarmac-guest-channel"
-            thread.start()
-        }
     }
 
     /// Runs a command in the guest and waits for it (the guest enforces the request's timeout).
@@ -149,26 +138,26 @@ public actor GuestChannel {
     /// The main process's exit, if the guest already reported it on this channel.
     public var reportedExit: GuestExit? { requests.exit }
 
-    /// Ends the session: waiting requests fail with `.notRunning`, the reader thread exits.
+    /// Ends the session: waiting requests fail with `.notRunning`.
     public func close() {
-        socket.shutdown()
+        channel.close(promise: nil)
     }
 
-    /// One request/answer exchange. Sending blocks only while the socket buffer is full
-    /// (bounded by a send timeout); the answer is awaited without holding a thread.
+    /// One request/answer exchange: the frame is queued on the channel (frames never
+    /// interleave) and the answer awaited without holding a thread.
     private func send(_ make: (UInt32) -> GuestMessage) async throws -> GuestMessage {
         let id = requests.reserveID()
         let frame = make(id).framed()
         let requests = requests
-        let socket = socket
+        let channel = channel
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 guard requests.register(id, continuation) else { return }
-                do {
-                    try socket.send(frame)
-                } catch {
-                    requests.fail(id, error)
+                let written = channel.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenFailure { error in
+                    requests.fail(id, RuntimeError(.notRunning, "the guest's control channel is closed (\(error))"))
                 }
+                channel.writeAndFlush(ByteBuffer(bytes: frame), promise: written)
             }
         } onCancel: {
             requests.cancel(id)

@@ -90,15 +90,11 @@ public enum KVMProbe {
         } catch {
             return tcg("cannot start \(qemu) for the KVM probe: \(error)")
         }
-        var termination: Spawn.Termination?
-        while termination == nil, ContinuousClock.now - began < timeout {
-            try? await Task.sleep(for: .milliseconds(20))
-            termination = Spawn.poll(pid)
-        }
         let seconds = Self.seconds(timeout)
-        guard let termination else {
+        guard case .ended(let ended)? = await ProcessExitMonitor.shared.waitForExit(of: pid, reap: true, timeout: timeout),
+              let termination = ended ?? Spawn.poll(pid) else {
             kill(pid, SIGKILL)
-            _ = try? await BlockingIO.run { Spawn.wait(pid) }
+            _ = await ProcessExitMonitor.shared.waitForExit(of: pid, reap: true, timeout: .seconds(5))
             return tcg("KVM probe timed out after \(seconds) s: nested KVM does not work here")
         }
         let output = (try? String(contentsOfFile: console, encoding: .utf8)) ?? ""

@@ -85,11 +85,7 @@ extension MicroVMDriver {
     public func wait(_ handle: RuntimeHandle) async throws -> ExitStatus {
         let layout = try layout(for: handle)
         let qemu = process(of: handle)
-        while qemu.isRunning {
-            // Woken by QEMU's pidfd; polled only where the kernel has no pidfds.
-            let outcome = try await ProcessExitMonitor.shared.waitForExit(of: qemu.pid, startTime: qemu.startTime)
-            if outcome == .unsupported { try await Task.sleep(for: configuration.pollInterval) }
-        }
+        try await qemu.untilExit(pollInterval: configuration.pollInterval)
         await channels.drop(controlSocket(of: handle, layout))
         if FileManager.default.fileExists(atPath: suspendMarker(of: handle, layout)) {
             throw CancellationError()

@@ -122,10 +122,7 @@ public struct MicroVMDriver: RuntimeDriver {
         let channel: GuestChannel = try await withThrowingTaskGroup(of: GuestChannel?.self) { group in
             group.addTask { try await GuestChannel.connect(socketPath: socketPath, timeout: timeout) }
             group.addTask {
-                while process.isRunning {
-                    let outcome = try await ProcessExitMonitor.shared.waitForExit(of: process.pid, startTime: process.startTime)
-                    if outcome == .unsupported { try await Task.sleep(for: interval) }
-                }
+                try await process.untilExit(pollInterval: interval)
                 return nil
             }
             defer { group.cancelAll() }

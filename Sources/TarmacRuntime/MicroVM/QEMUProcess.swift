@@ -15,7 +15,7 @@ struct QEMUProcess: Sendable, Hashable {
     /// Runs `qemu` with `arguments` (which must contain `-daemonize` and `-pidfile
     /// pidFile`); returns once QEMU has daemonized, i.e. its sockets exist and its pid file
     /// is written. QEMU's own start-up errors are thrown with its stderr.
-    static func launch(qemu: String, arguments: [String], pidFile: String) async throws -> QEMUProcess {
+    static func launch(qemu: String, arguments: [String], pidFile: String, launchTimeout: Duration = .seconds(60)) async throws -> QEMUProcess {
         try? FileManager.default.removeItem(atPath: pidFile)
         let errors = "\(pidFile).err"
         // Only stdio is handed over (QEMU must not keep any of the agent's descriptors, such
@@ -23,7 +23,16 @@ struct QEMUProcess: Sendable, Hashable {
         let pid = try Spawn.launch(qemu, arguments, fileActions: [
             .null(0), .null(1), .open(errors, to: 2, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644), .closeFrom(3),
         ])
-        let termination = try await BlockingIO.run { Spawn.wait(pid) }
+        // QEMU daemonizes once its sockets exist: the launcher's exit is the signal, and
+        // waiting for it holds no thread (the exit monitor's pidfd wakes us).
+        let termination: Spawn.Termination?
+        switch await ProcessExitMonitor.shared.waitForExit(of: pid, reap: true, timeout: launchTimeout) {
+        case .ended(let ended)?: termination = ended ?? Spawn.poll(pid)
+        case .unsupported?, nil:
+            Glibc.kill(pid, SIGKILL)
+            _ = await ProcessExitMonitor.shared.waitForExit(of: pid, reap: true, timeout: .seconds(5))
+            throw RuntimeError(.startFailed, "QEMU did not daemonize within \(launchTimeout) (see \(errors))")
+        }
         let detail = ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         try? FileManager.default.removeItem(atPath: errors)
         guard termination == .exited(0) else {
@@ -64,14 +73,21 @@ struct QEMUProcess: Sendable, Hashable {
         return Glibc.kill(pid, signal) == 0
     }
 
-    /// Polls until the process is gone or `timeout` passes; true when it is gone.
-    func waitForExit(timeout: Duration, interval: Duration = .milliseconds(20)) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
+    /// Waits until the process is gone or `timeout` passes (woken by its pidfd, no
+    /// polling); true when it is gone.
+    func waitForExit(timeout: Duration) async -> Bool {
+        guard isRunning else { return true }
+        _ = await ProcessExitMonitor.shared.waitForExit(of: pid, startTime: startTime, timeout: timeout)
+        return !isRunning
+    }
+
+    /// Waits, for as long as it takes, until the process is gone; throws only when cancelled.
+    func untilExit(pollInterval: Duration) async throws {
         while isRunning {
-            guard ContinuousClock.now < deadline else { return false }
-            try? await Task.sleep(for: interval)
+            // Woken by QEMU's pidfd; polled only where the kernel has no pidfds.
+            let outcome = try await ProcessExitMonitor.shared.waitForExit(of: pid, startTime: startTime)
+            if outcome == .unsupported { try await Task.sleep(for: pollInterval) }
         }
-        return true
     }
 
     /// SIGKILL and wait until it is gone (bounded).

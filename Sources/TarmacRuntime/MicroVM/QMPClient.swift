@@ -1,38 +1,52 @@
-import Foundation
+import NIOCore
 import TarmacModel
 
-/// A QMP connection to one QEMU (`-qmp unix:PATH,server=on,wait=off`). Blocking calls with
-/// deadlines, run on dispatch threads via the async wrappers; events are skipped.
+/// A QMP connection to one QEMU (`-qmp unix:PATH,server=on,wait=off`) on a NIO channel:
+/// nothing blocks and no thread waits for QEMU. Every exchange is bounded by `timeout`;
+/// one that runs out closes the connection (so a late answer never meets the next command).
 ///
 /// QEMU serves one QMP client at a time, so the driver connects for one operation
 /// (suspend, resume) and closes again.
 final class QMPClient: Sendable {
-    private let socket: UnixSocket
+    private let channel: any Channel
     private let timeout: Duration
 
-    private init(socket: UnixSocket, timeout: Duration) {
-        self.socket = socket
+    private init(channel: any Channel, timeout: Duration) {
+        self.channel = channel
         self.timeout = timeout
     }
 
+    deinit { channel.close(promise: nil) }
+
     /// Connects, reads the greeting and negotiates capabilities.
     static func connect(path: String, timeout: Duration = .seconds(10)) async throws -> QMPClient {
-        try await BlockingIO.run {
-            let deadline = ContinuousClock.now + timeout
-            let socket = try UnixSocket.connect(path: path, deadline: deadline)
-            let client = QMPClient(socket: socket, timeout: timeout)
-            guard case .greeting? = QMPMessage.decode(try socket.readLine(deadline: deadline)) else {
-                throw RuntimeError(.internalError, "QEMU at \(path) did not greet with QMP")
+        let loop = UnixStreamConnector.nextLoop()
+        let greeting = loop.makePromise(of: Void.self)
+        let channel: any Channel
+        do {
+            channel = try await UnixStreamConnector.connect(path: path, deadline: .now + timeout, on: loop) { channel in
+                try channel.pipeline.syncOperations.addHandler(QMPHandler(greeting: greeting))
             }
-            _ = try client.executeBlocking("qmp_capabilities", arguments: nil)
-            return client
+        } catch {
+            greeting.fail(error)
+            throw error
         }
+        let client = QMPClient(channel: channel, timeout: timeout)
+        try await client.answer(greeting, to: "the QMP greeting")
+        try await client.execute("qmp_capabilities")
+        return client
     }
 
     /// Runs one command and returns its `return` value; a QMP error is thrown.
     @discardableResult
     func execute(_ command: String, arguments: [String: JSONValue]? = nil) async throws -> JSONValue {
-        try await BlockingIO.run { try self.executeBlocking(command, arguments: arguments) }
+        let reply = channel.eventLoop.makePromise(of: JSONValue.self)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { error in
+            reply.fail(RuntimeError(.notRunning, "cannot send \(command) to QEMU: \(error)"))
+        }
+        channel.writeAndFlush(QMPHandler.Request(name: command, line: QMPMessage.command(command, arguments: arguments), reply: reply), promise: written)
+        return try await answer(reply, to: command)
     }
 
     /// `query-status`'s `status` (`running`, `paused`, `inmigrate`, `postmigrate`, …).
@@ -40,18 +54,22 @@ final class QMPClient: Sendable {
         try await execute("query-status").string("status") ?? "unknown"
     }
 
-    private func executeBlocking(_ command: String, arguments: [String: JSONValue]?) throws -> JSONValue {
-        let deadline = ContinuousClock.now + timeout
-        try socket.write(QMPMessage.command(command, arguments: arguments))
-        while true {
-            switch QMPMessage.decode(try socket.readLine(deadline: deadline)) {
-            case .success(let value)?: return value
-            case .failure(let errorClass, let description)?:
-                throw RuntimeError(.internalError, "QEMU refused \(command): \(errorClass): \(description)")
-            case .greeting?, .event?, nil: continue
-            }
+    func close() { channel.close(promise: nil) }
+
+    /// Waits for `promise`, failing it (and closing) when `timeout` passes or the task is cancelled.
+    private func answer<Value: Sendable>(_ promise: EventLoopPromise<Value>, to what: String) async throws -> Value {
+        let channel = channel
+        let timeout = timeout
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            promise.fail(RuntimeError(.internalError, "QEMU gave no answer to \(what) within \(timeout)"))
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            promise.fail(CancellationError())
+            channel.close(promise: nil)
         }
     }
-
-    func close() { socket.close() }
 }
