@@ -33,7 +33,10 @@ let package = Package(
         // Host↔guest control protocol shared by the agent and tarmac-init. No Foundation.
         .target(name: "TarmacGuestProtocol", swiftSettings: swiftSettings),
         // PID 1 of every microVM; built static (scripts/build-guest.sh). Glibc only.
-        .executableTarget(name: "tarmac-init", dependencies: ["TarmacGuestProtocol", "CTarmacInit"], swiftSettings: swiftSettings),
+        .executableTarget(name: "tarmac-init", dependencies: ["TarmacGuestProtocol", "TarmacNetlink", "CTarmacInit"], swiftSettings: swiftSettings),
+        // rtnetlink and named network namespaces (Glibc only): the guest's eth0 in
+        // tarmac-init, the containers' namespaces and veths in TarmacNet.
+        .target(name: "TarmacNetlink", dependencies: ["CTarmacLinux"], swiftSettings: swiftSettings),
         // tarmac-init's C shims: syscalls Swift's Glibc module does not import, and fork-to-exec.
         .target(name: "CTarmacInit"),
         // Linux calls Swift's Glibc module does not import (prctl, pidfd, close_range, epoll).
@@ -81,7 +84,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacNet", dependencies: [
-            "TarmacSystem",
+            "TarmacSystem", "TarmacNetlink",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacRuntime", dependencies: [
@@ -147,7 +150,7 @@ let package = Package(
             "TarmacImage", "TarmacSystem",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        .testTarget(name: "TarmacRuntimeTests", dependencies: ["TarmacRuntime", "TarmacNet", "TarmacImage", "TarmacSystem", "TarmacModel", "TarmacGuestProtocol", "TarmacShimCore"]),
+        .testTarget(name: "TarmacRuntimeTests", dependencies: ["TarmacRuntime", "TarmacNet", "TarmacNetlink", "TarmacImage", "TarmacSystem", "TarmacModel", "TarmacGuestProtocol", "TarmacShimCore"]),
         .testTarget(name: "TarmacAPITests", dependencies: [
             "TarmacAPI", "TarmacControl", "TarmacStore", "TarmacModel", "TarmacAgentProtocol",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -156,9 +156,9 @@ class StartTracer:
       before_driver     → the agent mounts the rootfs overlay (control plane, agent HTTP hop,
                         SQLite writes, FSM, shim pid file)
       bundle_and_netns  → `runc create` is exec'd (bundle files, netns + veth via `ip`)
-      runc_create       `runc create` exec → exit
-      create_to_start   → `runc start` exec (shim → agent → shim round trip)
-      runc_start        `runc start` exec → exit
+      runc_create       `runc create` exec → exit (`runc run --detach` in builds that run one)
+      create_to_start   → `runc start` exec (shim → agent → shim round trip; 0 with `runc run`)
+      runc_start        `runc start` exec → exit (0 with `runc run`)
       after_start       → the client has read the answer saying `started` (records, the
                         agent → control update, the answer of the POST or of the wait,
                         whichever comes last)
@@ -180,8 +180,14 @@ class StartTracer:
 
     @classmethod
     def available(cls):
+        # The process events are needed; the syscall ones (fsync counts) only where the
+        # kernel has syscall tracepoints.
         return os.path.isdir(os.path.join(cls.ROOT, "instances")) and \
-            all(os.path.isdir(os.path.join(cls.ROOT, "events", e)) for e in cls.EVENTS)
+            all(os.path.isdir(os.path.join(cls.ROOT, "events", e)) for e in cls.EVENTS if e.startswith("sched/"))
+
+    @classmethod
+    def events(cls):
+        return [e for e in cls.EVENTS if os.path.isdir(os.path.join(cls.ROOT, "events", e))]
 
     def write(self, path, value):
         with open(os.path.join(self.dir, path), "w") as f:
@@ -196,7 +202,7 @@ class StartTracer:
         self.write("options/record-tgid", "1")
         self.write("options/event-fork", "1")
         self.write("set_event_pid", " ".join(str(p) for p in pids))
-        for event in self.EVENTS:
+        for event in self.events():
             self.write(f"events/{event}/enable", "1")
         self.marker = open(os.path.join(self.dir, "trace_marker"), "w")
         self.write("tracing_on", "1")
@@ -217,7 +223,7 @@ class StartTracer:
         if os.path.isdir(self.dir):
             try:
                 self.write("tracing_on", "0")
-                for event in self.EVENTS:
+                for event in self.events():
                     self.write(f"events/{event}/enable", "0")
             except OSError:
                 pass
@@ -266,17 +272,26 @@ class StartTracer:
                 current["fsync"].append(ts - current["fsync_open"].pop(tid))
         out = []
         for it in iterations:
+            if it["mount"] is None:
+                # No syscall tracepoints on this kernel: the driver's first `ip` (the netns,
+                # started with the overlay mount) marks the end of before_driver instead.
+                ips = [ts for ts, filename, _ in it["execs"] if filename.endswith("/ip")]
+                it["mount"] = ips[0] if ips else None
             # runc execs after the agent's overlay mount: `runc create`, then `runc start` (a
             # `runc delete` of an earlier machine's shim cannot come after the mount).
             runcs = [(ts, tid) for ts, filename, tid in it["execs"]
                      if filename.endswith("/runc") and it["mount"] is not None and ts > it["mount"]]
-            if len(runcs) < 2 or it["mount"] is None or "post_end" not in it:
+            if not runcs or it["mount"] is None or "post_end" not in it:
                 continue
-            (create_exec, create_pid), (start_exec, start_pid) = runcs[0], runcs[1]
+            # Builds since 2026-12-04 run one `runc run --detach`: it counts as runc_create,
+            # and create_to_start and runc_start are 0.
+            (create_exec, create_pid), (start_exec, start_pid) = runcs[0], runcs[1] if len(runcs) > 1 else runcs[0]
             create_exit = it["exits"].get(str(create_pid))
             start_exit = it["exits"].get(str(start_pid))
             if create_exit is None or start_exit is None:
                 continue
+            if start_pid == create_pid:
+                start_exec = create_exit
             shim_paths = (tarmac_path, os.path.join(os.path.dirname(tarmac_path), "tarmac-shim"))
             shim_exec = [ts for ts, filename, _ in it["execs"] if filename in shim_paths]
             workload = [ts for ts, filename, _ in it["execs"] if filename == "/bin/sleep"]
@@ -681,14 +696,15 @@ class Bench:
 
     # ------------------------------------------------------------------ debug-log breakdown
 
-    def driver_durations(self):
-        """`container started` durations from the debug log (only with --log-level debug)."""
+    def driver_durations(self, field="duration"):
+        """`container started` durations (ms) from the debug log (only with --log-level debug):
+        the whole driver start(), or one of its parts (prologue, bundle, network, runc)."""
         values = []
         try:
             with open(self.dev_log_path, errors="replace") as f:
                 for line in f:
                     if "container started" in line:
-                        m = re.search(r"duration=([0-9.e+-]+) seconds", line)
+                        m = re.search(field + r"=([0-9.e+-]+) seconds", line)
                         if m:
                             values.append(float(m.group(1)) * 1000.0)
         except OSError:
@@ -786,6 +802,10 @@ class Bench:
         })
         if driver:
             self.results["driver_start_ms"] = summary(driver)
+            for part in ("prologue", "bundle", "network", "runc"):
+                values = self.driver_durations(part)[debug_before:]
+                if values:
+                    self.results[f"driver_{part}_ms"] = summary(values)
 
         if args.trace_iterations:
             if StartTracer.available():
@@ -948,6 +968,9 @@ def print_report(r):
     ]
     if "driver_start_ms" in r:
         lines.append(row("    driver start() (debug log)", r["driver_start_ms"]))
+        for part in ("prologue", "bundle", "network", "runc"):
+            if f"driver_{part}_ms" in r:
+                lines.append(row(f"      {part}", r[f"driver_{part}_ms"]))
     lines.append(f"  CPU time (means of 10 ms ticks): tarmac dev's own per API start {r['dev_cpu_ms_per_api_start']['mean']:.1f} ms; "
                  f"whole machine during (a) {r['machine_cpu_ms_during_a']['mean']:.1f} ms, during (b) {r['machine_cpu_ms_during_b']['mean']:.1f} ms")
     lines += [

@@ -23,6 +23,8 @@ extension MachineSupervisor {
         /// bookkeeping) write these, never the in-memory FSM ahead of its report, so a crash
         /// between the two resumes from the reported state.
         var durable: (fsm: MachineFSM, state: MachineState)
+        /// Durable reports written so far (to tell whether an input wrote the record).
+        var reports = 0
 
         init(record: AgentMachineRecord, supervisor: MachineSupervisor, environment: AgentEnvironment, persisted: Bool) {
             self.durable = (record.fsm, record.state)
@@ -63,13 +65,18 @@ extension MachineSupervisor {
                 switch outcome {
                 case .running(let handle):
                     record.handle = handle
-                    do {
-                        try await saveQuietly()
-                    } catch {
-                        logger.error("failed to persist the runtime handle", metadata: ["error": "\(error)"])
-                    }
                     watch(handle, group: &group)
+                    // The handle is written with the `started` report, in one transaction;
+                    // only when this launch reports nothing is it saved on its own.
+                    let reported = reports
                     _ = await run(.launched, group: &group)
+                    if reports == reported {
+                        do {
+                            try await saveQuietly()
+                        } catch {
+                            logger.error("failed to persist the runtime handle", metadata: ["error": "\(error)"])
+                        }
+                    }
                 case .failed(let message):
                     _ = await run(.launchFailed(message), group: &group)
                 }
@@ -225,6 +232,7 @@ extension MachineSupervisor {
             do {
                 let sequence = try await environment.store.save(record, forget: forget, event: event)
                 persisted = true
+                reports += 1
                 durable = (record.fsm, record.state)
                 await environment.feed.publish(sequence)
             } catch {

@@ -32,7 +32,11 @@ extension Control {
     }
 
     public func machine(app: String, id: String, includeLease: Bool = false) async throws -> Machine {
-        try await view(try await machineRecord(app: app, id: id), summary: false, includeLease: includeLease)
+        switch try await store.machine(app: app, id: id, eventLimit: Self.eventsInView) {
+        case .appNotFound: throw ControlError.appNotFound()
+        case .machineNotFound: throw ControlError.machineNotFound()
+        case .found(let record, let events): return view(record, events: events, includeLease: includeLease)
+        }
     }
 
     func machineRecord(app: String, id: String) async throws -> MachineRecord {
@@ -243,6 +247,12 @@ extension Control {
 
     func view(_ record: MachineRecord, summary: Bool, includeLease: Bool) async throws -> Machine {
         let events = summary ? nil : try await store.events(machineID: record.id, limit: Self.eventsInView)
+        return view(record, events: events, includeLease: includeLease)
+    }
+
+    /// The API shape of a record; `events` nil for the summary of a list (no config either).
+    func view(_ record: MachineRecord, events: [MachineEvent]?, includeLease: Bool) -> Machine {
+        let summary = events == nil
         var machine = Machine(
             id: record.id, name: record.name, state: record.state.rawValue, region: record.region, instanceID: record.instanceID,
             privateIP: record.privateIP, config: summary ? nil : record.config, imageRef: record.imageRef,

@@ -1,16 +1,17 @@
 import Foundation
+import TarmacNetlink
 import TarmacSystem
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One machine's network: a named network namespace `<prefix>-<machineID>` holding `eth0`
 /// (the peer of a veth pair whose host end sits on the bridge), its address, `lo` and a
 /// default route via the bridge gateway.
 ///
-/// Setup is split in two stages so a caller can overlap the second with other work (the
-/// container runtime can join the namespace as soon as it exists):
-/// `createNamespace()` (namespace + veth pair, host end on the bridge) and
-/// `configureInterface()` (addresses and routes inside). `setUp()` runs both.
-/// Every stage starts by removing leftovers of an earlier attempt, so a second setup after a
-/// crash works. `tearDown()` is idempotent.
+/// `setUp()` builds it in-process over netlink (TarmacNetlink) and starts by removing
+/// leftovers of an earlier attempt, so a second setup after a crash works. `tearDown()`
+/// (off the start path) uses `ip` and is idempotent.
 public struct MachineNetwork: Sendable, Hashable {
     public struct Interface: Sendable, Hashable {
         public var address: IPv4Address
@@ -65,40 +66,44 @@ public struct MachineNetwork: Sendable, Hashable {
         FileManager.default.fileExists(atPath: namespacePath) || HostTools.interfaceExists(hostInterfaceName)
     }
 
-    /// Creates the namespace and everything in it, attached to `interface.bridge`.
+    /// Creates the namespace and everything in it, attached to `interface.bridge`: the
+    /// namespace, the veth pair (host end up on the bridge with the alias, peer `eth0` in
+    /// the namespace), `eth0`'s address, `lo` and `eth0` up and the default route. All over
+    /// netlink from this process — no `ip` process on the start path. Leftovers of an earlier
+    /// attempt are removed first; a failure removes what was made.
     public func setUp(_ interface: Interface) async throws(NetError) {
-        try await createNamespace(bridge: interface.bridge)
-        try await configureInterface(interface)
-    }
-
-    /// Stage 1: removes leftovers, creates the namespace and the veth pair (peer moved into
-    /// the namespace as `eth0`), attaches the host end to `bridge` and brings it up.
-    public func createNamespace(bridge: String) async throws(NetError) {
-        guard !machineID.isEmpty, !machineID.contains("/"), HostTools.isValidInterfaceName(bridge) else {
-            throw NetError(.invalidName, "invalid machine id \"\(machineID)\" or bridge name \"\(bridge)\"")
+        guard !machineID.isEmpty, !machineID.contains("/"), HostTools.isValidInterfaceName(interface.bridge) else {
+            throw NetError(.invalidName, "invalid machine id \"\(machineID)\" or bridge name \"\(interface.bridge)\"")
         }
-        guard HostTools.interfaceExists(bridge) else {
-            throw NetError(.commandFailed, "bridge \(bridge) does not exist: start the agent (it creates the bridge) or run the setup command")
+        guard HostTools.interfaceExists(interface.bridge) else {
+            throw NetError(.commandFailed, "bridge \(interface.bridge) does not exist: start the agent (it creates the bridge) or run the setup command")
         }
         if exists { try await tearDown() }
-        let veth = hostInterfaceName
-        try await HostTools.ipBatch([
-            "netns add \(namespaceName)",
-            "link add \(veth) type veth peer name \(Self.guestInterfaceName) netns \(namespaceName)",
-            "link set \(veth) alias \(alias)",
-            "link set \(veth) master \(bridge) up",
-        ])
+        do {
+            try build(interface)
+        } catch {
+            try? await tearDown()
+            throw NetError(.commandFailed, "cannot set up the network of machine \(machineID): \(error)")
+        }
     }
 
-    /// Stage 2: address, `eth0` and `lo` up, default route via the gateway.
-    public func configureInterface(_ interface: Interface) async throws(NetError) {
-        let eth0 = Self.guestInterfaceName
-        try await HostTools.ipBatch([
-            "addr add \(interface.address)/\(interface.prefixLength) dev \(eth0)",
-            "link set \(eth0) up",
-            "link set lo up",
-            "route add default via \(interface.gateway) dev \(eth0)",
-        ], namespace: namespaceName)
+    private func build(_ interface: Interface) throws(NetlinkError) {
+        guard let address = IPAddress(interface.address.description), let gateway = IPAddress(interface.gateway.description) else {
+            throw NetlinkError("parse \(interface.address) or \(interface.gateway)", code: EINVAL)
+        }
+        var inside = try NetworkNamespace.create(at: namespacePath, runDirectory: Self.namespaceDirectory)
+        var host = try NetlinkSocket()
+        let namespace = open(namespacePath, O_RDONLY | O_CLOEXEC)
+        guard namespace >= 0 else { throw NetlinkError("open \(namespacePath)", code: errno) }
+        defer { close(namespace) }
+        let bridge = try host.linkIndex(name: interface.bridge)
+        try host.createVeth(name: hostInterfaceName, peerName: Self.guestInterfaceName, peerNamespace: namespace, master: bridge)
+        try host.setAlias(index: try host.linkIndex(name: hostInterfaceName), alias: alias)
+        let eth0 = try inside.linkIndex(name: Self.guestInterfaceName)
+        try inside.addAddress(index: eth0, address: address, prefixLength: interface.prefixLength)
+        try inside.setUp(index: eth0)
+        try inside.setUp(index: try inside.linkIndex(name: "lo"))
+        try inside.addDefaultRoute(index: eth0, gateway: gateway)
     }
 
     /// Deletes the namespace and the host veth if they exist.

@@ -11,9 +11,9 @@ import Glibc
 ///
 /// `start()` overlaps its steps to stay close to a bare `runc run`: a shim started ahead of
 /// time is taken from a one-slot standby (or launched at once, its start-up running in
-/// parallel), the network namespace is created while the rootfs and config.json are
-/// prepared, and the namespace's interface is configured while `runc create` runs. The machine's main process runs only after `runc start`, once all of
-/// that is in place.
+/// parallel), and the network namespace (veth, addresses, routes) is set up while the rootfs
+/// and config.json are prepared; then the shim runs the container with one
+/// `runc run --detach` into that ready namespace.
 public struct ContainerDriver: RuntimeDriver {
     public let configuration: Configuration
     let logger: Logger
@@ -88,16 +88,14 @@ public struct ContainerDriver: RuntimeDriver {
 
         do {
             try shim.configure(shimConfiguration)
-            let network = layout.network
-            async let namespaceReady: Void = Self.createNamespace(network, interface: interface)
+            let prepared = ContinuousClock.now
+            async let networkReady: Duration = Self.setUpNetwork(layout.network, interface: interface)
             try prepareBundle(spec, layout: layout, layers: layers, joinNetwork: interface != nil)
-            try await namespaceReady
-            try shim.send("create")
-            async let interfaceReady: Void = Self.configureInterface(network, interface: interface)
-            let initPID = try await shim.receive("created", timeout: configuration.startTimeout)
-            try await interfaceReady
-            try shim.send("start")
-            _ = try await shim.receive("started", timeout: configuration.startTimeout)
+            let bundleReady = ContinuousClock.now
+            let networkTook = try await networkReady
+            let runBegan = ContinuousClock.now
+            try shim.send("run")
+            let initPID = try await shim.receive("started", timeout: configuration.startTimeout)
             shim.closeChannel()
 
             var details = layout.details
@@ -112,6 +110,8 @@ public struct ContainerDriver: RuntimeDriver {
             }
             logger.debug("container started", metadata: [
                 "machine_id": "\(spec.machineID)", "pid": "\(initPID)", "duration": "\(ContinuousClock.now - began)",
+                "prologue": "\(prepared - began)", "bundle": "\(bundleReady - prepared)", "network": "\(networkTook)",
+                "runc": "\(ContinuousClock.now - runBegan)",
             ])
             return RuntimeHandle(machineID: spec.machineID, driver: name, pid: shim.pid, pidStartTime: shimStartTime,
                                  processPID: initPID, details: details)
@@ -231,14 +231,12 @@ public struct ContainerDriver: RuntimeDriver {
         return MachineNetwork.Interface(address: address, prefixLength: network.prefixLength, gateway: gateway, bridge: network.bridge)
     }
 
-    static func createNamespace(_ network: MachineNetwork, interface: MachineNetwork.Interface?) async throws {
-        guard let interface else { return }
-        try await network.createNamespace(bridge: interface.bridge)
-    }
-
-    static func configureInterface(_ network: MachineNetwork, interface: MachineNetwork.Interface?) async throws {
-        guard let interface else { return }
-        try await network.configureInterface(interface)
+    /// The machine's namespace, veth and addresses, complete before runc starts anything in it.
+    static func setUpNetwork(_ network: MachineNetwork, interface: MachineNetwork.Interface?) async throws -> Duration {
+        guard let interface else { return .zero }
+        let began = ContinuousClock.now
+        try await network.setUp(interface)
+        return ContinuousClock.now - began
     }
 
     static func startError(_ error: any Error) -> RuntimeError {

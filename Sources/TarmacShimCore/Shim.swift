@@ -8,21 +8,19 @@ import CTarmacLinux
 /// only) so the process is ready about a millisecond after its exec.
 ///
 /// It runs in its own session as a child subreaper, so the container's init (forked by
-/// `runc create`, which then exits) is reparented to it and it can `waitpid` the init and
+/// `runc run --detach`, which then exits) is reparented to it and it can `waitpid` the init and
 /// capture the exit status, whatever happens to the agent that started it.
 ///
 /// Talk with the driver is a line protocol over a Unix socket pair (the shim's fd 3). The
 /// configuration arrives over the socket too, so the driver can start a shim before it knows
 /// which machine it will supervise (a warm standby) and overlap its own work with the
-/// shim's start-up and with `runc create`:
+/// shim's start-up:
 /// ```
 /// driver → shim            shim → driver
 /// config <JSON>            (nothing)
-/// create                   created <init pid>   |  error <message>
-/// start                    started <init pid>   |  error <message>
+/// run                      started <init pid>   |  error <message>
 /// ```
-/// End of file before `start` means "abort": the shim deletes what it created and
-/// exits. After `started` the socket is closed and the shim only waits; when the init ends
+/// End of file before `run` means "abort": the shim exits. After `started` the socket is closed and the shim only waits; when the init ends
 /// it reads the OOM counter, runs `runc delete -f` and writes the exit file atomically
 /// (`ShimExit`).
 public struct Shim: Sendable {
@@ -36,7 +34,7 @@ public struct Shim: Sendable {
     }
 
     /// Runs the shim to completion; returns the process exit code (0 once the container ran
-    /// and its exit was recorded or the driver went away before `create`, 1 when starting failed).
+    /// and its exit was recorded or the driver went away before `run`, 1 when starting failed).
     public func run() -> Int32 {
         _ = setsid()
         _ = tarmac_set_child_subreaper()

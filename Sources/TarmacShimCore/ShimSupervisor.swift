@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// The work of a configured shim: create and start the container on the driver's word,
+/// The work of a configured shim: run the container on the driver's word,
 /// then wait for its init and record how it ended.
 struct ShimSupervisor {
     let configuration: ShimConfiguration
@@ -14,22 +14,12 @@ struct ShimSupervisor {
             channel.reply("error cannot open log file \(configuration.logPath): \(ShimFiles.errorText())")
             return 1
         }
-        guard channel.readCommandString() == "create" else { return 0 }
-        let create = runc(["create", "--bundle", configuration.bundle, "--pid-file", configuration.pidFile, configuration.containerID], output: log)
-        guard create?.succeeded == true, let pid = ShimFiles.readPid(configuration.pidFile) else {
-            channel.reply("error " + failure("runc create", create))
-            deleteContainer()
-            return 1
-        }
-        channel.reply("created \(pid)")
-
-        guard channel.readCommandString() == "start" else {
-            deleteContainer()
-            return 0
-        }
-        let start = runc(["start", configuration.containerID], output: log)
-        guard start?.succeeded == true else {
-            channel.reply("error " + failure("runc start", start))
+        // One runc process creates and starts the container (`run --detach`): the driver
+        // has the network namespace ready by now, so nothing needs to happen in between.
+        guard channel.readCommandString() == "run" else { return 0 }
+        let run = runc(["run", "--detach", "--bundle", configuration.bundle, "--pid-file", configuration.pidFile, configuration.containerID], output: log)
+        guard run?.succeeded == true, let pid = ShimFiles.readPid(configuration.pidFile) else {
+            channel.reply("error " + failure("runc run", run))
             deleteContainer()
             reapAll()
             return 1

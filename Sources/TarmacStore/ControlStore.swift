@@ -17,6 +17,9 @@ public protocol ControlStore: Sendable {
     /// existing machine's ID) when a live machine of the app already has that name.
     func insertMachine(_ machine: MachineRecord, events: [MachineEvent]) async throws
     func machine(id: String) async throws -> MachineRecord?
+    /// A machine of `app` with its newest `eventLimit` events (none when 0), in one read
+    /// transaction: what `GET /v1/apps/{app}/machines/{id}` shows.
+    func machine(app: String, id: String, eventLimit: Int) async throws -> MachineLookup
     func machines(appName: String, includeDeleted: Bool) async throws -> [MachineRecord]
     func machines(orgSlug: String, includeDeleted: Bool) async throws -> [MachineRecord]
     func machineCount(appName: String) async throws -> Int

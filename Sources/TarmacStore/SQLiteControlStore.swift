@@ -131,6 +131,18 @@ public final class SQLiteControlStore: ControlStore {
         return try text.map { try decode(MachineRecord.self, $0) }
     }
 
+    public func machine(app: String, id: String, eventLimit: Int) async throws -> MachineLookup {
+        try await pool.read { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM apps WHERE name = ?", arguments: [app]) != nil else { return .appNotFound }
+            guard let text = try String.fetchOne(db, sql: "SELECT document FROM machines WHERE id = ? AND app_name = ?", arguments: [id, app]) else {
+                return .machineNotFound
+            }
+            let events = eventLimit > 0 ? try String.fetchAll(
+                db, sql: "SELECT document FROM machine_events WHERE machine_id = ? ORDER BY seq DESC LIMIT ?", arguments: [id, eventLimit]) : []
+            return .found(try self.decode(MachineRecord.self, text), events: try events.map { try self.decode(MachineEvent.self, $0) })
+        }
+    }
+
     public func machines(appName: String, includeDeleted: Bool) async throws -> [MachineRecord] {
         let sql = "SELECT document FROM machines WHERE app_name = ?" + (includeDeleted ? "" : " AND live") + " ORDER BY rowid"
         let texts = try await pool.read { db in try String.fetchAll(db, sql: sql, arguments: [appName]) }

@@ -1,5 +1,6 @@
 import Glibc
 import TarmacGuestProtocol
+import TarmacNetlink
 
 /// The machine's identity on the network: loopback up, `eth0` addressed and up with a
 /// default route, host name, and the resolver and hosts files in the new root.
@@ -10,7 +11,7 @@ struct NetworkSetup {
     let config: GuestConfig
 
     func run() throws {
-        var netlink = try Netlink()
+        var netlink = try NetlinkSocket()
         try netlink.setUp(index: Int32(if_nametoindex("lo")))
         if let network = config.network {
             guard let address = IPAddress(network.address) else { throw InitError("invalid machine address \(network.address)") }

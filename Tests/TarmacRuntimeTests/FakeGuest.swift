@@ -19,20 +19,7 @@ final class FakeGuest: Sendable {
 
     init(path: String, mainPID: Int32 = 42, prelude: [UInt8] = [], respond: @escaping Responder) throws {
         self.path = path
-        unlink(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8)
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(fd, 4) == 0 else { throw POSIXError(.EADDRINUSE) }
-        listener = fd
+        listener = try TestUnixListener.listen(path: path)
         let thread = Thread { [self] in acceptLoop(mainPID: mainPID, prelude: prelude, respond: respond) }
         thread.start()
     }
@@ -62,7 +49,7 @@ final class FakeGuest: Sendable {
 
     private func acceptLoop(mainPID: Int32, prelude: [UInt8], respond: @escaping Responder) {
         while true {
-            let fd = accept(listener, nil, nil)
+            let fd = TestUnixListener.accept(listener)
             guard fd >= 0 else { return }
             connection.withLock { $0 = fd }
             send(prelude)

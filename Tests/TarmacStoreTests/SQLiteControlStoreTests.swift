@@ -164,6 +164,39 @@ struct SQLiteControlStoreTests {
         }
     }
 
+    @Test("one machine of an app with its newest events, read together; another app's machine is not found")
+    func machineLookup() async throws {
+        try await F.withApp { _, store in
+            try await store.insertApp(F.app("other"))
+            let machine = F.machine(name: "one")
+            try await store.insertMachine(machine, events: [F.event("launch")])
+            try await store.updateMachine(machine, newVersion: false, events: [F.event("start"), F.event("exit")])
+            guard case .found(let record, let events) = try await store.machine(app: "web", id: machine.id, eventLimit: 2) else {
+                Issue.record("the machine was not found")
+                return
+            }
+            #expect(record.id == machine.id && record.name == "one")
+            #expect(events.map(\.type) == ["exit", "start"])
+            guard case .found(_, let none) = try await store.machine(app: "web", id: machine.id, eventLimit: 0) else {
+                Issue.record("the machine was not found without events")
+                return
+            }
+            #expect(none.isEmpty)
+            guard case .machineNotFound = try await store.machine(app: "other", id: machine.id, eventLimit: 2) else {
+                Issue.record("a machine of another app was returned")
+                return
+            }
+            guard case .machineNotFound = try await store.machine(app: "web", id: "nope", eventLimit: 2) else {
+                Issue.record("an unknown machine was returned")
+                return
+            }
+            guard case .appNotFound = try await store.machine(app: "missing", id: machine.id, eventLimit: 2) else {
+                Issue.record("a missing app was not reported")
+                return
+            }
+        }
+    }
+
     @Test("events keep their request payloads")
     func eventPayload() async throws {
         try await F.withApp { _, store in

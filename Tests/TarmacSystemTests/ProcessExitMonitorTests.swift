@@ -10,7 +10,7 @@ import Testing
 @Suite("ProcessExitMonitor: pidfd + one epoll thread")
 struct ProcessExitMonitorTests {
     static func spawn(_ script: String) throws -> pid_t {
-        try Spawn.launch("/bin/sh", ["-c", script], fileActions: [.null(0), .null(1), .null(2)])
+        try Spawn.launch("/bin/sh", ["-c", script], fileActions: [.null(0), .null(1), .null(2), .closeFrom(3)])
     }
 
     /// Threads of this process whose name (comm, at most 15 bytes) is `name`.
@@ -35,6 +35,21 @@ struct ProcessExitMonitorTests {
         #expect(elapsed < .seconds(20))
         #expect(monitor.pendingWaits == 0)
         #expect(Spawn.poll(pid) == nil) // reaped by the wait: no zombie left
+    }
+
+    @Test("a bounded wait ends at its deadline while the process runs, and with the exit once it ends")
+    func boundedWait() async throws {
+        let monitor = ProcessExitMonitor(threadName: "tm-exit-bound")
+        let sleeper = try Self.spawn("exec sleep 30")
+        let began = ContinuousClock.now
+        #expect(await monitor.waitForExit(of: sleeper, reap: true, timeout: .milliseconds(100)) == nil)
+        #expect(ContinuousClock.now - began < .seconds(10))
+        #expect(monitor.pendingWaits == 0) // the timed-out wait unregistered its pidfd
+        kill(sleeper, SIGKILL)
+        #expect(await monitor.waitForExit(of: sleeper, reap: true, timeout: .seconds(20)) == .ended(.signaled(SIGKILL)))
+        let quick = try Self.spawn("exit 3")
+        #expect(await monitor.waitForExit(of: quick, reap: true, timeout: .seconds(20)) == .ended(.exited(3)))
+        #expect(Spawn.poll(quick) == nil) // reaped
     }
 
     @Test("a child killed by a signal is reported with the signal")

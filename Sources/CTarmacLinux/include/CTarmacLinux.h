@@ -40,4 +40,10 @@ int tarmac_epoll_remove(int epoll_fd, int fd);
 /// returns their number (-1 with errno on error, EINTR included).
 int tarmac_epoll_wait(int epoll_fd, uint64_t *tokens, int capacity, int timeout_ms);
 
+/// Creates a network namespace pinned at `path` (a new file in `run_dir`, normally
+/// /var/run/netns, made a shared mount as `ip netns add` does) without changing the caller's
+/// namespace, and stores a netlink (NETLINK_ROUTE) socket bound to the new namespace in
+/// `*netlink_fd`. Returns 0, or -errno (EEXIST when `path` exists).
+int tarmac_netns_create(const char *run_dir, const char *path, int *netlink_fd);
+
 #endif

@@ -2,8 +2,8 @@ import Synchronization
 import TarmacGuestProtocol
 
 /// Requests in flight on a guest channel, keyed by id, and the main process's exit once
-/// the guest reported it. Filled by callers, answered by the reader thread; a `Mutex`
-/// rather than an actor so the reader thread and cancellation handlers can resume
+/// the guest reported it. Filled by callers, answered from the channel's event loop; a `Mutex`
+/// rather than an actor so the event loop and cancellation handlers can resume
 /// continuations synchronously.
 final class GuestRequests: Sendable {
     typealias Waiter = CheckedContinuation<GuestMessage, any Error>

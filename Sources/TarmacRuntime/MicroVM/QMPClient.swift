@@ -56,20 +56,31 @@ final class QMPClient: Sendable {
 
     func close() { channel.close(promise: nil) }
 
-    /// Waits for `promise`, failing it (and closing) when `timeout` passes or the task is cancelled.
+    /// Waits for `promise`, failing it when `timeout` passes or the task is cancelled; then
+    /// (and only then: a late timer after the answer changes nothing) the connection is
+    /// closed, so a late answer never meets the next command.
     private func answer<Value: Sendable>(_ promise: EventLoopPromise<Value>, to what: String) async throws -> Value {
-        let channel = channel
-        let timeout = timeout
         let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-            promise.fail(RuntimeError(.internalError, "QEMU gave no answer to \(what) within \(timeout)"))
-            channel.close(promise: nil)
+            promise.fail(Abandoned.timedOut)
         }
         defer { timer.cancel() }
-        return try await withTaskCancellationHandler {
-            try await promise.futureResult.get()
-        } onCancel: {
-            promise.fail(CancellationError())
+        do {
+            return try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                promise.fail(Abandoned.cancelled)
+            }
+        } catch let reason as Abandoned {
             channel.close(promise: nil)
+            switch reason {
+            case .timedOut: throw RuntimeError(.internalError, "QEMU gave no answer to \(what) within \(timeout)")
+            case .cancelled: throw CancellationError()
+            }
         }
+    }
+
+    /// Why an exchange was given up on before QEMU answered.
+    private enum Abandoned: Error {
+        case timedOut, cancelled
     }
 }
