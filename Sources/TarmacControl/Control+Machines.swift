@@ -84,8 +84,7 @@ extension Control {
         try await faults.reach(.afterDesiredWrite)
         do {
             let status = try await host.api.apply(spec(for: record), launch: request.skipLaunch != true)
-            try await recordApplied(record.id, version: record.instanceID, privateIP: status.privateIP)
-            if let stored = try await store.machine(id: record.id) { record = stored }
+            record = try await recordApplied(record.id, version: record.instanceID, privateIP: status.privateIP)
         } catch let error as AgentError where Self.isDefinitiveRefusal(error) {
             // The agent answered that it will not run this machine: it never accepted it, so
             // nothing runs and the record can go.

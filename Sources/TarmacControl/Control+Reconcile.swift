@@ -76,13 +76,15 @@ extension Control {
         }
     }
 
-    func recordApplied(_ id: String, version: String, privateIP: String?) async throws {
-        try await store.modifyMachine(id: id, newVersion: false, events: []) { machine in
+    @discardableResult
+    func recordApplied(_ id: String, version: String, privateIP: String?) async throws -> MachineRecord {
+        let record = try await store.modifyMachine(id: id, newVersion: false, events: []) { machine in
             guard machine.instanceID == version else { return }
             machine.appliedVersion = version
             if let privateIP, machine.privateIP.isEmpty { machine.privateIP = privateIP }
         }
         waits.notify(machineID: id)
+        return record
     }
 
     /// Takes a machine the host runs, but the store does not know, into the store.

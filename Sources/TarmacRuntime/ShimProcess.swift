@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import TarmacSystem
 #if canImport(Glibc)
@@ -10,7 +9,7 @@ import Glibc
 /// A socket rather than pipes so writing to a shim that died raises no SIGPIPE here.
 struct ShimProcess: Sendable {
     let pid: pid_t
-    private let socket: Int32
+    private let socket: ShimSocket
 
     /// Spawns `command` with the control socket as fd 3, stdin/stdout/stderr /dev/null (the
     /// shim redirects its output once configured) and every other descriptor closed.
@@ -38,7 +37,7 @@ struct ShimProcess: Sendable {
                 _ = Glibc.close(pair[0])
                 throw error
             }
-            return ShimProcess(pid: pid, socket: pair[0])
+            return ShimProcess(pid: pid, socket: ShimSocket(pair[0]))
         } catch let error as RuntimeError {
             throw error
         } catch {
@@ -69,23 +68,16 @@ struct ShimProcess: Sendable {
     }
 
     func send(_ command: String) throws(RuntimeError) {
-        let bytes = Array((command + "\n").utf8)
-        let written = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard written == bytes.count else {
-            throw RuntimeError(.startFailed, "the runtime shim exited early (see its log)")
-        }
+        try socket.send(command)
     }
 
     /// Waits for the reply to the last command: returns the pid in `<expected> <pid>`,
     /// throws the shim's `error <message>` or a timeout.
     func receive(_ expected: String, timeout: Duration) async throws(RuntimeError) -> pid_t {
-        let fd = socket
-        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        let line: String? = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Self.readLine(fd, timeoutMilliseconds: milliseconds))
-            }
+        guard let fd = socket.take() else {
+            throw RuntimeError(.internalError, "the runtime shim's socket is already closed")
         }
+        let line = await ShimReply.read(from: fd, timeout: timeout)
         guard let line else {
             throw RuntimeError(.startFailed, "the runtime shim did not answer \(expected) within \(timeout) or exited")
         }
@@ -102,47 +94,19 @@ struct ShimProcess: Sendable {
     /// Closes our end of the socket: after `started` this is the normal end of the
     /// conversation; before it, the shim aborts and deletes what it created.
     func closeChannel() {
-        _ = Glibc.close(socket)
+        socket.close()
     }
 
     /// After a failed start: closes the socket, gives the shim `grace` to clean up and exit,
-    /// kills it if needed, and reaps it.
+    /// kills it if needed, and reaps it (woken by its pidfd, no polling).
     func abandon(grace: Duration = .seconds(5)) async {
         closeChannel()
-        let deadline = ContinuousClock.now + grace
-        while ContinuousClock.now < deadline {
-            if Spawn.poll(pid) != nil { return }
-            try? await Task.sleep(for: .milliseconds(10))
+        if await ProcessExitMonitor.shared.waitForExit(of: pid, reap: true, timeout: grace) != nil {
+            _ = Spawn.poll(pid)
+            return
         }
         kill(pid, SIGKILL)
-        let pid = self.pid
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                _ = Spawn.wait(pid)
-                continuation.resume()
-            }
-        }
-    }
-
-    /// Reads one `\n`-terminated line, waiting at most `timeoutMilliseconds` in total.
-    private static func readLine(_ fd: Int32, timeoutMilliseconds: Int32) -> String? {
-        let deadline = ContinuousClock.now + .milliseconds(Int(timeoutMilliseconds))
-        var line: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 512)
-        while true {
-            let remaining = deadline - ContinuousClock.now
-            let wait = max(0, Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000))
-            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&descriptor, 1, wait)
-            if ready == -1 && errno == EINTR { continue }
-            guard ready > 0 else { return nil }
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count == -1 && errno == EINTR { continue }
-            guard count > 0 else { return nil }
-            line += buffer[0..<count]
-            if let newline = line.firstIndex(of: UInt8(ascii: "\n")) {
-                return String(decoding: line[..<newline], as: UTF8.self)
-            }
-        }
+        _ = await ProcessExitMonitor.shared.waitForExit(of: pid, reap: true, timeout: .seconds(10))
+        _ = Spawn.poll(pid)
     }
 }

@@ -127,11 +127,16 @@ struct MachineLifecycleTests {
             try await dev.createApp("sig")
             // A process that ignores SIGINT: stop must escalate to SIGKILL after stop_config.timeout.
             let stubborn = try await dev.createMachine(app: "sig", body: ["config": [
-                "image": "busybox-test", "init": ["cmd": ["sh", "-c", "trap '' INT; while true; do sleep 0.1; done"]],
+                "image": "busybox-test", "init": ["cmd": ["sh", "-c", "trap '' INT; touch /tmp/trapped; while true; do sleep 0.1; done"]],
                 "stop_config": ["timeout": "1s"], "restart": ["policy": "no"],
             ]])
             let stubbornID = try #require(stubborn["id"] as? String)
             _ = try await dev.wait(app: "sig", id: stubbornID, state: "started")
+            // `started` means the process runs, not that the script has reached its trap yet.
+            #expect(try await dev.eventually {
+                let (_, result) = try await dev.json("POST", "/v1/apps/sig/machines/\(stubbornID)/exec", body: ["command": ["cat", "/tmp/trapped"]])
+                return result?["exit_code"] as? Int == 0
+            })
             let began = Date()
             _ = try await dev.request("POST", "/v1/apps/sig/machines/\(stubbornID)/stop")
             _ = try await dev.wait(app: "sig", id: stubbornID, state: "stopped")
