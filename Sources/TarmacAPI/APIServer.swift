@@ -51,6 +51,7 @@ public enum APIServer {
         handlers.registerMachineActions(&table)
         handlers.registerExec(&table)
         handlers.registerMachineData(&table)
+        handlers.registerAppEvents(&table)
         return table
     }
 }

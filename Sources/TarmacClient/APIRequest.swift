@@ -42,6 +42,8 @@ public struct APIRequest: Sendable, Hashable {
     public var body: Data?
     /// Overrides ``TarmacClient/Configuration/timeout`` for this request (long polls).
     public var timeout: Duration?
+    /// The API the path is under: `/v1` (Fly compatible) or `/tarmac/v1` (Tarmac's own).
+    public var prefix = "/v1"
 
     public init(
         _ method: Method, _ pathComponents: [String], query: [QueryItem] = [], headers: [Header] = [],
@@ -55,9 +57,9 @@ public struct APIRequest: Sendable, Hashable {
         self.timeout = timeout
     }
 
-    /// The escaped path including the `/v1` prefix: `/v1/apps/my-app/machines`.
+    /// The escaped path including the prefix: `/v1/apps/my-app/machines`.
     public var path: String {
-        "/v1" + pathComponents.map { "/" + Self.escape($0, allowed: Self.pathSegmentAllowed) }.joined()
+        prefix + pathComponents.map { "/" + Self.escape($0, allowed: Self.pathSegmentAllowed) }.joined()
     }
 
     /// The escaped query string without `?`, in the order the items were added.
@@ -70,6 +72,13 @@ public struct APIRequest: Sendable, Hashable {
     public func url(baseURL: String) -> String {
         let queryString = self.queryString
         return baseURL + path + (queryString.isEmpty ? "" : "?" + queryString)
+    }
+
+    /// A request of Tarmac's own API (`/tarmac/v1/…`).
+    public static func tarmac(_ method: Method, _ pathComponents: [String], query: [QueryItem] = []) -> APIRequest {
+        var request = APIRequest(method, pathComponents, query: query)
+        request.prefix = "/tarmac/v1"
+        return request
     }
 
     /// Adds the lease nonce header when a nonce is given.

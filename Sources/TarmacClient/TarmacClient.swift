@@ -17,7 +17,7 @@ public final class TarmacClient: Sendable {
     public let configuration: Configuration
     /// `configuration.baseURL`, normalised.
     public let baseURL: String
-    private let httpClient: HTTPClient
+    let httpClient: HTTPClient
     private let ownsHTTPClient: Bool
 
     /// Creates a client with its own `HTTPClient` (on the shared event loop group).

@@ -45,9 +45,12 @@ public final class WaitRegistry: Sendable {
         }
     }
 
+    /// Subscribes to changes of every machine (the app event feeds).
+    public static let anyMachine = "*"
+
     public func notify(machineID: String) {
         subscribers.withLock { subscribers in
-            for subscriber in subscribers.values where subscriber.machineID == machineID {
+            for subscriber in subscribers.values where subscriber.machineID == machineID || subscriber.machineID == Self.anyMachine {
                 subscriber.continuation.yield()
             }
         }

@@ -40,6 +40,12 @@ public protocol ControlStore: Sendable {
     func purgeMachine(id: String) async throws
 
     func events(machineID: String, limit: Int) async throws -> [MachineEvent]
+    /// Events of the app's machines with a sequence above `after`, oldest first, at most `limit`.
+    func appEvents(appName: String, after: Int64, limit: Int) async throws -> [AppEvent]
+    /// The newest `limit` events of the app's machines, oldest first.
+    func recentAppEvents(appName: String, limit: Int) async throws -> [AppEvent]
+    /// The sequence of the newest event in the store (0 when there is none).
+    func lastEventSequence() async throws -> Int64
     func versions(machineID: String) async throws -> [MachineVersion]
 
     /// Applies agent-reported changes and advances that host's cursor in one transaction.

@@ -233,6 +233,34 @@ public final class SQLiteControlStore: ControlStore {
         return try texts.map { try decode(MachineEvent.self, $0) }
     }
 
+    public func appEvents(appName: String, after: Int64, limit: Int) async throws -> [AppEvent] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT e.seq, e.machine_id, e.document FROM machine_events e JOIN machines m ON m.id = e.machine_id
+                WHERE m.app_name = ? AND e.seq > ? ORDER BY e.seq LIMIT ?
+                """, arguments: [appName, after, limit])
+            return try rows.map { row in
+                AppEvent(sequence: row[0], machineID: row[1], event: try self.decode(MachineEvent.self, row[2]))
+            }
+        }
+    }
+
+    public func recentAppEvents(appName: String, limit: Int) async throws -> [AppEvent] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT e.seq, e.machine_id, e.document FROM machine_events e JOIN machines m ON m.id = e.machine_id
+                WHERE m.app_name = ? ORDER BY e.seq DESC LIMIT ?
+                """, arguments: [appName, limit])
+            return try rows.reversed().map { row in
+                AppEvent(sequence: row[0], machineID: row[1], event: try self.decode(MachineEvent.self, row[2]))
+            }
+        }
+    }
+
+    public func lastEventSequence() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM machine_events") ?? 0 }
+    }
+
     public func versions(machineID: String) async throws -> [MachineVersion] {
         let texts = try await pool.read { db in
             try String.fetchAll(db, sql: "SELECT document FROM machine_versions WHERE machine_id = ? ORDER BY seq DESC", arguments: [machineID])

@@ -197,6 +197,27 @@ struct SQLiteControlStoreTests {
         }
     }
 
+    @Test("app events: every machine of the app in sequence order, after a cursor, limited; the newest sequence")
+    func appEvents() async throws {
+        try await F.withApp { _, store in
+            #expect(try await store.lastEventSequence() == 0)
+            try await store.insertApp(F.app("other"))
+            let one = F.machine(name: "one"), two = F.machine(name: "two"), elsewhere = F.machine(app: "other", name: "x")
+            try await store.insertMachine(one, events: [F.event("launch")])
+            try await store.insertMachine(elsewhere, events: [F.event("launch")])
+            try await store.insertMachine(two, events: [F.event("launch")])
+            try await store.updateMachine(one, newVersion: false, events: [F.event("start")])
+            let all = try await store.appEvents(appName: "web", after: 0, limit: 50)
+            #expect(all.map(\.machineID) == [one.id, two.id, one.id])
+            #expect(all.map(\.event.type) == ["launch", "launch", "start"])
+            #expect(all.map(\.sequence) == all.map(\.sequence).sorted() && Set(all.map(\.sequence)).count == 3)
+            #expect(try await store.appEvents(appName: "web", after: all[0].sequence, limit: 50) == Array(all.dropFirst()))
+            #expect(try await store.appEvents(appName: "web", after: 0, limit: 1) == [all[0]])
+            #expect(try await store.appEvents(appName: "other", after: 0, limit: 50).map(\.machineID) == [elsewhere.id])
+            #expect(try await store.lastEventSequence() == all[2].sequence)
+        }
+    }
+
     @Test("events keep their request payloads")
     func eventPayload() async throws {
         try await F.withApp { _, store in

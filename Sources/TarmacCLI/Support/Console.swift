@@ -11,6 +11,12 @@ enum Console {
         print(text)
     }
 
+    /// A line that must be seen at once even when stdout is a pipe (followed output).
+    static func flushedLine(_ text: String) {
+        print(text)
+        fflush(nil)  // every output stream: `stdout` itself is not concurrency-safe to name
+    }
+
     static func error(_ text: String) {
         writeError(text + "\n")
     }
