@@ -1,4 +1,8 @@
 import Foundation
+import HTTPTypes
+import Synchronization
+import HummingbirdWSClient
+import Logging
 import Testing
 
 /// The app event feed over Server-Sent Events against a real `tarmac dev` + runc: a
@@ -87,6 +91,54 @@ struct AppEventFeedTests {
             #expect(sawNew, "stderr: \(follower.errors)")
             #expect(sequences == sequences.sorted() && Set(sequences).count == sequences.count)
         }
+    }
+
+    @Test func theWebSocketFeedReplaysAndIsRefusedForAnUnknownApp() async throws {
+        try await DevInstance.with { dev in
+            try dev.importBusybox()
+            try await dev.createApp("wsfeed")
+            let machine = try await dev.createMachine(app: "wsfeed", body: ["config": ["image": "busybox-test", "init": ["cmd": ["sleep", "1000"]]]])
+            let id = try #require(machine["id"] as? String)
+            _ = try await dev.wait(app: "wsfeed", id: id, state: "started")
+            let expected = try await Self.sequences(dev, app: "wsfeed")
+            let last = try #require(expected.last)
+            var headers = HTTPFields()
+            headers[.authorization] = "Bearer \(dev.token)"
+            let url = "ws://127.0.0.1:\(dev.port)/tarmac/v1/apps/wsfeed/events/ws?after=0"
+            let logger = Logger(label: "ws-test")
+            let received = ReceivedSequences()
+            try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: headers), logger: logger) { inbound, outbound, _ in
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message,
+                          let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                          let sequence = object["sequence"] as? Int else { continue }
+                    #expect(object["machine_id"] as? String == id)
+                    if received.append(sequence) == last { break }
+                }
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+            #expect(received.values == expected)
+
+            let refused = "ws://127.0.0.1:\(dev.port)/tarmac/v1/apps/nope/events/ws"
+            await #expect(throws: WebSocketClientError.self) {
+                try await WebSocketClient.connect(url: refused, configuration: .init(additionalHeaders: headers), logger: logger) { _, _, _ in }
+            }
+            var wrong = HTTPFields()
+            wrong[.authorization] = "Bearer wrong"
+            await #expect(throws: WebSocketClientError.self) {
+                try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: wrong), logger: logger) { _, _, _ in }
+            }
+        }
+    }
+}
+
+/// Sequences a WebSocket handler saw (the handler is a `@Sendable` closure).
+final class ReceivedSequences: Sendable {
+    private let storage = Mutex<[Int]>([])
+    var values: [Int] { storage.withLock { $0 } }
+    func append(_ value: Int) -> Int {
+        storage.withLock { $0.append(value) }
+        return value
     }
 }
 

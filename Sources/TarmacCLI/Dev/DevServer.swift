@@ -1,6 +1,7 @@
 import Foundation
 import AsyncHTTPClient
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 import TarmacAPI
@@ -79,6 +80,8 @@ struct DevServer {
             try await control.bootstrap()
             let api = Application(
                 router: APIServer.makeRouter(control: control, configuration: .init(token: token.token)),
+                server: .http1WebSocketUpgrade(
+                    webSocketRouter: AppEventsWebSocket.makeRouter(control: control, configuration: .init(token: token.token))),
                 configuration: .init(address: .hostname(settings.apiHost, port: settings.apiPort), serverName: "tarmac"),
                 onServerRunning: { _ in announce(token: token, runtime: driverName, reason: reason) },
                 logger: logger)
