@@ -15,5 +15,9 @@ extension Handlers {
             let body = try await request.decodeBody(MachineExecRequest.self)
             return JSONResponse.make(try await control().execMachine(app: app, id: id, request: body))
         }
+        table.add(.get, Self.machinePath + "/ps") { request, context in
+            let (app, id) = try Self.machine(context)
+            return JSONResponse.make(try await control().processes(app: app, id: id, sortBy: request.query("sort_by"), order: request.query("order")))
+        }
     }
 }

@@ -10,16 +10,7 @@ extension Agent {
     /// carries the live handle. A machine that stops meanwhile ends the command with it.
     public func exec(_ machineID: String, _ request: AgentExecRequest) async throws -> AgentExecResult {
         guard !request.command.isEmpty else { throw AgentError(.invalidArgument, "exec needs a command") }
-        let record: AgentMachineRecord?
-        do {
-            record = try environment.store.machine(id: machineID)
-        } catch {
-            throw AgentError(.internalError, "could not read the machine's record: \(error)")
-        }
-        guard let record, record.state != .destroyed else { throw AgentError(.notFound, "machine not found") }
-        guard record.state == .started, let handle = record.handle else {
-            throw AgentError(.invalidState, Self.notStartedMessage(record.state))
-        }
+        let handle = try startedHandle(machineID)
         let runtimeRequest = ExecRequest(
             command: request.command, stdin: Array(request.stdin.utf8), timeout: .seconds(max(1, request.timeoutSeconds)))
         do {
@@ -36,6 +27,36 @@ extension Agent {
         } catch {
             throw AgentError(.internalError, "exec failed: \(error)")
         }
+    }
+
+    /// The processes of a started machine; like exec, off the supervisor loop.
+    public func processes(_ machineID: String) async throws -> [ProcessStat] {
+        let handle = try startedHandle(machineID)
+        do {
+            return try await environment.driver.processes(handle)
+        } catch let error as RuntimeError where error.code == .notRunning {
+            throw AgentError(.invalidState, "machine is not running any more: \(error.message)")
+        } catch let error as RuntimeError where error.code == .unsupported {
+            throw AgentError(.unsupported, error.message)
+        } catch {
+            throw AgentError(.internalError, "listing the machine's processes failed: \(error)")
+        }
+    }
+
+    /// The runtime handle of a started machine, from its durable record (which the loop
+    /// writes before it reports `started`).
+    private func startedHandle(_ machineID: String) throws(AgentError) -> RuntimeHandle {
+        let record: AgentMachineRecord?
+        do {
+            record = try environment.store.machine(id: machineID)
+        } catch {
+            throw AgentError(.internalError, "could not read the machine's record: \(error)")
+        }
+        guard let record, record.state != .destroyed else { throw AgentError(.notFound, "machine not found") }
+        guard record.state == .started, let handle = record.handle else {
+            throw AgentError(.invalidState, Self.notStartedMessage(record.state))
+        }
+        return handle
     }
 
     static func notStartedMessage(_ state: MachineState) -> String {

@@ -20,6 +20,9 @@ public protocol AgentAPI: Sendable {
     /// Runs a command inside a started machine and returns once it has ended (or was killed
     /// at its timeout). Refused with `invalidState` when the machine is not started.
     func exec(_ machineID: String, _ request: AgentExecRequest) async throws -> AgentExecResult
+    /// The processes of a started machine (`ps`). Refused with `invalidState` when the
+    /// machine is not started.
+    func processes(_ machineID: String) async throws -> [ProcessStat]
     /// Every machine the agent knows, each with its spec, for reconciliation.
     func machines() async throws -> [AgentMachineStatus]
     /// State updates with a sequence number above `after`, long-polling up to `timeout`.

@@ -10,6 +10,7 @@ public enum AgentRoute: String, CaseIterable, Sendable {
     case apply
     case command
     case exec
+    case processes
     case machines
     case updates
     case acknowledge
@@ -31,7 +32,7 @@ public enum AgentRoute: String, CaseIterable, Sendable {
 
     public var method: HTTPRequest.Method {
         switch self {
-        case .info, .machines, .updates: .get
+        case .info, .machines, .updates, .processes: .get
         case .apply: .put
         case .resolveImage, .command, .exec, .acknowledge: .post
         }
@@ -45,6 +46,7 @@ public enum AgentRoute: String, CaseIterable, Sendable {
         case .apply: "/agent/v1/machines/:id"
         case .command: "/agent/v1/machines/:id/command"
         case .exec: "/agent/v1/machines/:id/exec"
+        case .processes: "/agent/v1/machines/:id/ps"
         case .machines: "/agent/v1/machines"
         case .updates: "/agent/v1/updates"
         case .acknowledge: "/agent/v1/updates/ack"
@@ -59,6 +61,7 @@ public enum AgentRoute: String, CaseIterable, Sendable {
         case .apply: "apply(_:launch:)"
         case .command: "command(_:_:)"
         case .exec: "exec(_:_:)"
+        case .processes: "processes(_:)"
         case .machines: "machines()"
         case .updates: "updates(after:timeout:)"
         case .acknowledge: "acknowledge(upTo:)"

@@ -51,6 +51,8 @@ public enum AgentRouter {
             let id = try machineID(context)
             let exec = try await body(AgentExecRequest.self, of: request, context: context)
             return try json(await agent.exec(id, exec))
+        case .processes:
+            return try json(await agent.processes(try machineID(context)))
         case .machines:
             return try json(await agent.machines())
         case .updates:

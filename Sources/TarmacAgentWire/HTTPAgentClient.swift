@@ -57,6 +57,10 @@ public struct HTTPAgentClient: AgentAPI {
         try await call(.exec, machineID: machineID, body: request, deadline: Self.execDeadline(timeoutSeconds: request.timeoutSeconds))
     }
 
+    public func processes(_ machineID: String) async throws -> [ProcessStat] {
+        try await call(.processes, machineID: machineID)
+    }
+
     public func machines() async throws -> [AgentMachineStatus] {
         try await call(.machines)
     }

@@ -54,6 +54,14 @@ extension APIRequest {
         APIRequest(.get, machine(app, id, "events"), query: limit.map { [.init("limit", String($0))] } ?? [])
     }
 
+    /// `GET …/ps` → `[ProcessStat]`.
+    public static func listProcesses(app: String, id: String, sortBy: String? = nil, order: String? = nil) -> APIRequest {
+        var query: [QueryItem] = []
+        if let sortBy { query.append(.init("sort_by", sortBy)) }
+        if let order { query.append(.init("order", order)) }
+        return APIRequest(.get, machine(app, id, "ps"), query: query)
+    }
+
     /// `GET …/versions` → `[MachineVersion]`.
     public static func listVersions(app: String, id: String) -> APIRequest {
         APIRequest(.get, machine(app, id, "versions"))

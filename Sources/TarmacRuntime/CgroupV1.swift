@@ -39,6 +39,15 @@ enum CgroupV1 {
         return nil
     }
 
+    /// The pids in the cgroup (`cgroup.procs` of the first hierarchy that has it), sorted.
+    static func processes(_ cgroupsPath: String) -> [Int32] {
+        for hierarchy in ["memory", "pids", "cpu", "unified"] {
+            guard let text = try? String(contentsOfFile: "\(root)/\(hierarchy)\(cgroupsPath)/cgroup.procs", encoding: .utf8) else { continue }
+            return text.split(separator: "\n").compactMap { Int32($0) }.sorted()
+        }
+        return []
+    }
+
     /// Machine IDs with a cgroup under `/<prefix>/` in any hierarchy.
     static func machineIDs(prefix: String) -> Set<String> {
         var ids = Set<String>()

@@ -37,6 +37,9 @@ public protocol RuntimeDriver: Sendable {
     /// `request.timeout` is killed and reported with `timedOut`.
     func exec(_ handle: RuntimeHandle, _ request: ExecRequest) async throws -> ExecResult
 
+    /// The machine's processes (`ps`), pids as the machine sees them.
+    func processes(_ handle: RuntimeHandle) async throws -> [ProcessStat]
+
     /// Whether `suspend` is supported (microVMs only).
     var canSuspend: Bool { get }
     /// Whether a cancelled `start`/`resume` undoes everything it made. When false (the
@@ -69,6 +72,10 @@ extension RuntimeDriver {
     }
 
     public func discard(_ snapshot: SnapshotInfo) async {}
+
+    public func processes(_ handle: RuntimeHandle) async throws -> [ProcessStat] {
+        throw RuntimeError(.unsupported, "the \(name) runtime cannot list a machine's processes")
+    }
 }
 
 /// A command to run inside a running machine.

@@ -18,6 +18,8 @@ final class FakeAgent: AgentAPI {
         /// What exec answers: a result, or an error.
         var execAnswer: Result<AgentExecResult, AgentError> = .success(
             AgentExecResult(exitCode: 0, exitSignal: 0, stdout: "", stderr: "", timedOut: false))
+        /// What ps answers.
+        var processesAnswer: Result<[ProcessStat], AgentError> = .success([])
     }
 
     static let digestV1 = "sha256:" + String(repeating: "a1", count: 32)
@@ -35,6 +37,7 @@ final class FakeAgent: AgentAPI {
     var execs: [(machineID: String, request: AgentExecRequest)] { state.withLock { $0.execs } }
 
     func answerExec(_ answer: Result<AgentExecResult, AgentError>) { state.withLock { $0.execAnswer = answer } }
+    func answerProcesses(_ answer: Result<[ProcessStat], AgentError>) { state.withLock { $0.processesAnswer = answer } }
 
     func failApply(with error: AgentError?) { state.withLock { $0.applyError = error } }
     func fail(_ command: String, with error: AgentError?) { state.withLock { $0.commandErrors[command] = error } }
@@ -88,6 +91,13 @@ final class FakeAgent: AgentAPI {
             state.execs.append((machineID, request))
             guard state.specs[machineID] != nil else { throw AgentError(.notFound, "machine not found") }
             return try state.execAnswer.get()
+        }
+    }
+
+    func processes(_ machineID: String) async throws -> [ProcessStat] {
+        try state.withLock { state in
+            guard state.specs[machineID] != nil else { throw AgentError(.notFound, "machine not found") }
+            return try state.processesAnswer.get()
         }
     }
 

@@ -8,7 +8,7 @@ import Testing
 @Suite struct AgentRouteTableTests {
     @Test func oneUniqueEntryPerRequirement() {
         let routes = AgentRoute.allCases
-        #expect(routes.count == 8)
+        #expect(routes.count == 9)
         #expect(Set(routes.map { "\($0.method.rawValue) \($0.template)" }).count == routes.count)
         #expect(Set(routes.map(\.requirement)).count == routes.count)
         for route in routes {
@@ -31,6 +31,7 @@ import Testing
                 case .apply: _ = try await client.apply(answers.spec, launch: false)
                 case .command: _ = try await client.command(Answers.plainID, .start)
                 case .exec: _ = try await client.exec(Answers.plainID, AgentExecRequest(command: ["true"], timeoutSeconds: 1))
+                case .processes: _ = try await client.processes(Answers.plainID)
                 case .machines: _ = try await client.machines()
                 case .updates: _ = try await client.updates(after: 0, timeout: .seconds(1))
                 case .acknowledge: try await client.acknowledge(upTo: 1)
@@ -48,7 +49,7 @@ import Testing
         #expect(AgentRoute.exec.path(machineID: "a/b c?") == "/agent/v1/machines/a%2Fb%20c%3F/exec")
         #expect(AgentRoute.updates.path(query: [("after", "5"), ("timeout", "25")]) == "/agent/v1/updates?after=5&timeout=25")
         #expect(AgentRoute.apply.path(machineID: "m", query: [("launch", "a&b=c")]) == "/agent/v1/machines/m?launch=a%26b%3Dc")
-        #expect(AgentRoute.allCases.filter(\.takesMachineID) == [.apply, .command, .exec])
+        #expect(AgentRoute.allCases.filter(\.takesMachineID) == [.apply, .command, .exec, .processes])
     }
 
     @Test func versionHeaderValues() {

@@ -50,6 +50,8 @@ import Testing
             let exec = AgentExecRequest(command: ["sh", "-c", "echo 'ü' && exit 3"], stdin: "line 1\nline ☃\n", timeoutSeconds: 17)
             #expect(try await client.exec(Answers.awkwardID, exec) == answers.exec)
             #expect(agent.calls.last?.call == .exec(Answers.awkwardID, exec))
+            #expect(try await client.processes(Answers.awkwardID) == answers.processes)
+            #expect(agent.calls.last?.call == .processes(Answers.awkwardID))
 
             #expect(try await client.machines() == answers.machines)
             #expect(agent.calls.last?.call == .machines)

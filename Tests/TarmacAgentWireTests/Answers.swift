@@ -15,6 +15,11 @@ struct Answers: Sendable {
         digest: "sha256:" + String(repeating: "ab", count: 32), labels: ["org.opencontainers.image.title": "nginx ☃", "empty": ""])
     var status = AgentMachineStatus(machineID: Answers.plainID, instanceID: "01JABCDEF", state: .started, privateIP: "172.19.0.2", restartCount: 3, runtime: "container")
     var exec = AgentExecResult(exitCode: 137, exitSignal: 9, stdout: "out ü\n\u{0}\u{1b}[1m", stderr: "", timedOut: true)
+    var processes = [
+        ProcessStat(pid: 1, stime: 1_732_000_000_123, rtime: 5_000, command: "/.tarmac/init -- sh -c 'httpd ☃'", directory: "/",
+                    cpu: 20, rss: 1 << 20, listenSockets: [.init(proto: "tcp", address: "[::]:8080"), .init(proto: "udp", address: "0.0.0.0:53")]),
+        ProcessStat(pid: Int32.max, stime: Int64.max, rtime: 0, command: "", directory: "/tmp/ü", cpu: 0, rss: 0, listenSockets: []),
+    ]
 
     var spec: AgentMachineSpec {
         var config = MachineConfig(image: "nginx:1.27")

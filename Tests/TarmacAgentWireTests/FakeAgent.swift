@@ -11,6 +11,7 @@ final class FakeAgent: AgentAPI {
         case apply(AgentMachineSpec, launch: Bool)
         case command(String, AgentCommand)
         case exec(String, AgentExecRequest)
+        case processes(String)
         case machines
         case updates(after: Int64, timeout: Duration)
         case acknowledge(Int64)
@@ -76,6 +77,12 @@ final class FakeAgent: AgentAPI {
         try record(.exec(machineID, request))
         try known(machineID)
         return answers.exec
+    }
+
+    func processes(_ machineID: String) async throws -> [ProcessStat] {
+        try record(.processes(machineID))
+        try known(machineID)
+        return answers.processes
     }
 
     func machines() async throws -> [AgentMachineStatus] {

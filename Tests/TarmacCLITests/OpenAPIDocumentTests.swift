@@ -12,6 +12,7 @@ import Testing
     static let expectedRoutes: Set<String> = [
         "GET /v1/apps", "POST /v1/apps", "GET /v1/apps/{app_name}", "DELETE /v1/apps/{app_name}",
         "GET /tarmac/v1/apps/{app_name}/events", "GET /tarmac/v1/apps/{app_name}/events/sse",
+        "GET /v1/apps/{app_name}/machines/{machine_id}/ps",
         "GET /v1/apps/{app_name}/machines", "POST /v1/apps/{app_name}/machines",
         "GET /v1/apps/{app_name}/machines/{machine_id}", "POST /v1/apps/{app_name}/machines/{machine_id}",
         "PUT /v1/apps/{app_name}/machines/{machine_id}", "DELETE /v1/apps/{app_name}/machines/{machine_id}",

@@ -41,6 +41,10 @@ final class ScriptedAgent: AgentAPI {
         throw AgentError(.unsupported, "scripted agent does not exec")
     }
 
+    func processes(_ machineID: String) async throws -> [ProcessStat] {
+        throw AgentError(.unsupported, "scripted agent does not list processes")
+    }
+
     func machines() async throws -> [AgentMachineStatus] { state.withLock { $0.known } }
 
     func updates(after: Int64, timeout: Duration) async throws -> [AgentUpdate] {

@@ -57,6 +57,18 @@ struct SharedDriverTests {
         let body = try await httpGet("http://\(spec.network.address):8080/index.html")
         #expect(body == "hello from tarmac\n")
 
+        // ps: pids as the machine sees them, the daemonized httpd with its listening socket
+        // (containers; the guest protocol does not report sockets).
+        let processes = try await fixture.driver.processes(handle)
+        #expect(processes.contains { $0.pid == 1 })
+        let httpd = try #require(processes.first { $0.command.hasPrefix("httpd") }, "\(processes)")
+        #expect(httpd.rss > 0 && httpd.cpu >= 0 && httpd.directory.hasPrefix("/"))
+        #expect(httpd.stime > 1_700_000_000_000 && httpd.rtime >= 0)
+        if kind == .container {
+            #expect(httpd.listenSockets.contains { $0.proto == "tcp" && $0.address.hasSuffix(":8080") }, "\(httpd)")
+            #expect(processes.allSatisfy { $0.pid < 1000 }) // container pids, not the host's
+        }
+
         let echo = try await fixture.driver.exec(handle, ExecRequest(command: ["sh", "-c", "echo out; echo oops >&2; exit 4"]))
         #expect(echo.exitCode == 4)
         #expect(echo.stdout == "out\n")
