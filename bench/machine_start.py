@@ -541,7 +541,8 @@ class Bench:
                 trivial.append(ms(elapsed))
         out["true_exec"] = summary(trivial)
 
-        # Network: the same two `ip -batch` stages the driver runs, and its teardown.
+        # Network: the two `ip -batch` stages the driver ran before it used netlink (a reference
+        # for the in-process path), and the teardown it still runs with `ip`.
         stage1, stage2, teardown = [], [], []
         hosts = list(ipaddress.ip_network(self.args.subnet, strict=False).hosts())
         batch = os.path.join(self.work, "ip-batch")

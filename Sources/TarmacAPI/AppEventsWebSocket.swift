@@ -22,11 +22,11 @@ public enum AppEventsWebSocket {
         router.add(middleware: AuthMiddleware(token: configuration.token, publicPaths: []))
         router.ws(RouterPath("/tarmac/v1/apps/:app_name/events/ws")) { request, context in
             let app = try context.parameters.require("app_name")
-            _ = try await control.appEventCursor(app: app, after: try cursor(request))
+            _ = try await control.appEventCursor(app: app, after: try ServerSentEvents.resumePoint(request))
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let app = try context.requestContext.parameters.require("app_name")
-            let start = try await control.appEventCursor(app: app, after: try cursor(context.request))
+            let start = try await control.appEventCursor(app: app, after: try ServerSentEvents.resumePoint(context.request))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // The client only ever closes (or pings, which the library answers).
                 group.addTask { for try await _ in inbound {} }
@@ -38,20 +38,10 @@ public enum AppEventsWebSocket {
         return router
     }
 
-    /// `Last-Event-ID` wins over `after`, as for the SSE feed.
-    static func cursor(_ request: Request) throws -> Int64? {
-        let header = ServerSentEvents.lastEventIDField.flatMap { request.headers[$0] }
-        if let resume = try ServerSentEvents.lastEventID(header) { return resume }
-        return try request.queryInt("after").map(Int64.init)
-    }
-
     private static func send(app: String, after start: Int64, control: Control, to outbound: WebSocketOutboundWriter) async throws {
-        var cursor = start
-        while !Task.isCancelled {
-            let events = try await control.nextAppEvents(app: app, after: cursor, timeout: ServerSentEvents.pollInterval)
+        try await control.followAppEvents(app: app, after: start, idle: ServerSentEvents.pollInterval) { events in
             for event in events {
                 try await outbound.write(.text(String(decoding: try ServerSentEvents.encoder.encode(event), as: UTF8.self)))
-                cursor = event.sequence
             }
         }
     }

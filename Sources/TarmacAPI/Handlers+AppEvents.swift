@@ -22,10 +22,8 @@ extension Handlers {
         }
         table.add(.get, Self.appEventsPath + "/sse") { request, context in
             let app = try context.parameters.require("app_name")
-            let header = ServerSentEvents.lastEventIDField.flatMap { request.headers[$0] }
-            let resume = try ServerSentEvents.lastEventID(header) ?? request.queryInt("after").map(Int64.init)
             let control = try control()
-            let start = try await control.appEventCursor(app: app, after: resume)
+            let start = try await control.appEventCursor(app: app, after: try ServerSentEvents.resumePoint(request))
             let body = ResponseBody { writer in
                 try await Self.follow(app: app, after: start, control: control, writer: &writer)
             }
@@ -35,19 +33,14 @@ extension Handlers {
 
     /// Writes the feed until the client goes away (the write fails) or the server stops.
     private static func follow(app: String, after start: Int64, control: Control, writer: inout any ResponseBodyWriter) async throws {
-        var cursor = start
-        try await writer.write(ByteBuffer(string: ServerSentEvents.opening(after: cursor)))
+        try await writer.write(ByteBuffer(string: ServerSentEvents.opening(after: start)))
         var lastWrite = ContinuousClock.now
-        while !Task.isCancelled {
-            let events = try await control.nextAppEvents(app: app, after: cursor, timeout: ServerSentEvents.pollInterval)
+        try await control.followAppEvents(app: app, after: start, idle: ServerSentEvents.pollInterval) { events in
             if events.isEmpty {
-                guard ContinuousClock.now - lastWrite >= ServerSentEvents.keepAliveInterval else { continue }
+                guard ContinuousClock.now - lastWrite >= ServerSentEvents.keepAliveInterval else { return }
                 try await writer.write(ByteBuffer(string: ServerSentEvents.keepAlive))
             } else {
-                var text = ""
-                for event in events { text += try ServerSentEvents.frame(event) }
-                try await writer.write(ByteBuffer(string: text))
-                cursor = events[events.count - 1].sequence
+                try await writer.write(ByteBuffer(string: try events.map(ServerSentEvents.frame).joined()))
             }
             lastWrite = ContinuousClock.now
         }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import NIOCore
 import TarmacControl
 import TarmacModel
@@ -41,6 +42,13 @@ enum ServerSentEvents {
             throw ControlError(.badRequest, "invalid_argument: Last-Event-ID must be the id of an event received from this feed (a number), got \"\(header)\"")
         }
         return value
+    }
+
+    /// Where a follower of the feed starts: `Last-Event-ID` wins over `after`; nil for "from now".
+    static func resumePoint(_ request: Request) throws -> Int64? {
+        let header = lastEventIDField.flatMap { request.headers[$0] }
+        if let resume = try lastEventID(header) { return resume }
+        return try request.queryInt("after").map(Int64.init)
     }
 
     private static func oneLine(_ text: String) -> String {

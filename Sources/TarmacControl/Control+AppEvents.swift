@@ -47,4 +47,17 @@ extension Control {
             return events.isEmpty ? nil : events
         } ?? []
     }
+
+    /// Follows the app's events after `after` until cancelled or `handle` throws: `handle`
+    /// gets each batch in order, and an empty one whenever `idle` passed without events (for
+    /// keep-alives).
+    public func followAppEvents(app: String, after start: Int64, idle: Duration, _ handle: ([AppEvent]) async throws -> Void) async throws {
+        var cursor = start
+        while !Task.isCancelled {
+            let events = try await nextAppEvents(app: app, after: cursor, timeout: idle)
+            try await handle(events)
+            if let last = events.last { cursor = last.sequence }
+        }
+    }
 }
+

@@ -13,20 +13,18 @@ extension ContainerDriver {
         let layout = try layout(for: handle)
         let pids = CgroupV1.processes(layout.cgroupsPath)
         guard !pids.isEmpty else { throw RuntimeError(.notRunning, "machine \(handle.machineID) has no running processes") }
-        let ticks = Int64(max(1, sysconf(Int32(_SC_CLK_TCK))))
-        let boot = ProcFile.read("/proc/stat").flatMap(ProcTables.bootTime) ?? 0
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let clock = ProcTables.Clock.current()
         let sockets = Self.listeningSockets(namespaceOf: pids[0])
         return pids.compactMap { pid -> ProcessStat? in
             guard let stat = ProcFile.read("/proc/\(pid)/stat").flatMap(ProcTables.stat),
                   let status = ProcFile.read("/proc/\(pid)/status") else { return nil }
-            let started = boot * 1000 + stat.startTicks * 1000 / ticks
+            let started = clock.epochMilliseconds(ticksAfterBoot: stat.startTicks)
             let arguments = ProcFile.read("/proc/\(pid)/cmdline").map { $0.split(separator: "\0").joined(separator: " ") } ?? ""
             let cwd = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) ?? ""
             return ProcessStat(
-                pid: ProcTables.namespacePID(status: status) ?? pid, stime: started, rtime: max(0, now - started),
+                pid: ProcTables.namespacePID(status: status) ?? pid, stime: started, rtime: clock.age(started),
                 command: arguments, directory: Self.insideRoot(cwd, rootfs: layout.rootfs),
-                cpu: (stat.userTicks + stat.systemTicks) * 1000 / ticks, rss: ProcTables.residentBytes(status: status),
+                cpu: clock.milliseconds(ticks: stat.userTicks + stat.systemTicks), rss: ProcTables.residentBytes(status: status),
                 listenSockets: Self.sockets(of: pid, among: sockets))
         }
     }

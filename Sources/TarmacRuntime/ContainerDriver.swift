@@ -144,10 +144,9 @@ public struct ContainerDriver: RuntimeDriver {
 
     public func wait(_ handle: RuntimeHandle) async throws -> ExitStatus {
         let layout = try layout(for: handle)
-        while Self.shimRunning(handle) {
-            // Woken by the shim's pidfd (no timer); polled only where the kernel has no pidfds.
-            let outcome = try await ProcessExitMonitor.shared.waitForExit(of: handle.pid, startTime: handle.pidStartTime)
-            if outcome == .unsupported { try await Task.sleep(for: configuration.pollInterval) }
+        // Woken by the shim's pidfd (no timer); polled only where the kernel has no pidfds.
+        try await ProcessExitMonitor.shared.waitUntilGone(pid: handle.pid, startTime: handle.pidStartTime, pollInterval: configuration.pollInterval) {
+            Self.shimRunning(handle)
         }
         // The shim writes the exit file before it exits, so this read is final.
         return ExitFile.read(layout.exitFile).map { Self.throughInit($0, handle) } ?? Self.lostStatus(handle)

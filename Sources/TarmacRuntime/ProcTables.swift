@@ -1,8 +1,31 @@
 import Foundation
 import TarmacModel
+import TarmacSystem
 
 /// Parsing of the /proc files `ps` reads (pure, unit-tested).
 enum ProcTables {
+    /// Clock ticks placed on the wall clock: this host's tick rate and boot time.
+    struct Clock {
+        var ticksPerSecond: Int64
+        var bootMilliseconds: Int64
+        var nowMilliseconds: Int64
+
+        /// Read from `/proc/stat` and `sysconf` now.
+        static func current() -> Clock {
+            Clock(ticksPerSecond: Int64(max(1, sysconf(Int32(_SC_CLK_TCK)))),
+                  bootMilliseconds: (ProcFile.read("/proc/stat").flatMap(ProcTables.bootTime) ?? 0) * 1000,
+                  nowMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        }
+
+        func milliseconds(ticks: Int64) -> Int64 { ticks * 1000 / ticksPerSecond }
+
+        /// Unix milliseconds of a moment `ticks` after boot.
+        func epochMilliseconds(ticksAfterBoot ticks: Int64) -> Int64 { bootMilliseconds + milliseconds(ticks: ticks) }
+
+        /// How long ago `epochMilliseconds` was.
+        func age(_ epochMilliseconds: Int64) -> Int64 { max(0, nowMilliseconds - epochMilliseconds) }
+    }
+
     struct Stat: Equatable {
         var userTicks: Int64
         var systemTicks: Int64
@@ -39,15 +62,15 @@ enum ProcTables {
 
     /// Sockets in `/proc/net/{tcp,udp}{,6}` that accept traffic: TCP in LISTEN, UDP bound
     /// and unconnected (state 07). Each with its inode, to find the process holding it.
-    static func listeningSockets(_ table: String, proto: String) -> [(inode: UInt64, socket: ProcessStatSocket)] {
-        var found: [(UInt64, ProcessStatSocket)] = []
+    static func listeningSockets(_ table: String, proto: String) -> [(inode: UInt64, socket: ProcessStat.ListenSocket)] {
+        var found: [(UInt64, ProcessStat.ListenSocket)] = []
         for row in table.split(separator: "\n").dropFirst() {
             let fields = row.split(whereSeparator: \.isWhitespace)
             guard fields.count > 9 else { continue }
             let state = fields[3]
             guard (proto == "tcp" && state == "0A") || (proto == "udp" && state == "07") else { continue }
             guard let address = address(String(fields[1])), let inode = UInt64(fields[9]), inode != 0 else { continue }
-            found.append((inode, ProcessStatSocket(proto: proto, address: address)))
+            found.append((inode, ProcessStat.ListenSocket(proto: proto, address: address)))
         }
         return found
     }
@@ -91,5 +114,3 @@ enum ProcTables {
         return nil
     }
 }
-
-typealias ProcessStatSocket = ProcessStat.ListenSocket

@@ -9,7 +9,7 @@ import Glibc
 /// cancelled.
 enum ShimReply {
     static func read(from fd: Int32, timeout: Duration) async -> String? {
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let loop = UnixStreamConnector.nextLoop()
         let line = loop.makePromise(of: String?.self)
         let channel: any Channel
         do {

@@ -235,26 +235,25 @@ public final class SQLiteControlStore: ControlStore {
 
     public func appEvents(appName: String, after: Int64, limit: Int) async throws -> [AppEvent] {
         try await pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            try self.appEvents(Row.fetchAll(db, sql: """
                 SELECT e.seq, e.machine_id, e.document FROM machine_events e JOIN machines m ON m.id = e.machine_id
                 WHERE m.app_name = ? AND e.seq > ? ORDER BY e.seq LIMIT ?
-                """, arguments: [appName, after, limit])
-            return try rows.map { row in
-                AppEvent(sequence: row[0], machineID: row[1], event: try self.decode(MachineEvent.self, row[2]))
-            }
+                """, arguments: [appName, after, limit]))
         }
     }
 
     public func recentAppEvents(appName: String, limit: Int) async throws -> [AppEvent] {
         try await pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            try self.appEvents(Row.fetchAll(db, sql: """
                 SELECT e.seq, e.machine_id, e.document FROM machine_events e JOIN machines m ON m.id = e.machine_id
                 WHERE m.app_name = ? ORDER BY e.seq DESC LIMIT ?
-                """, arguments: [appName, limit])
-            return try rows.reversed().map { row in
-                AppEvent(sequence: row[0], machineID: row[1], event: try self.decode(MachineEvent.self, row[2]))
-            }
+                """, arguments: [appName, limit]).reversed())
         }
+    }
+
+    /// Rows of `seq, machine_id, document` as app events.
+    private func appEvents(_ rows: some Sequence<Row>) throws -> [AppEvent] {
+        try rows.map { row in AppEvent(sequence: row[0], machineID: row[1], event: try decode(MachineEvent.self, row[2])) }
     }
 
     public func lastEventSequence() async throws -> Int64 {

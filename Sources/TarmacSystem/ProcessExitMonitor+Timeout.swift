@@ -25,6 +25,16 @@ extension ProcessExitMonitor {
         }
     }
 
+    /// Waits, for as long as it takes, until `isRunning` says the process is gone: woken by
+    /// its pidfd, checked every `pollInterval` only where the kernel has no pidfds. Throws
+    /// only when cancelled.
+    public func waitUntilGone(pid: pid_t, startTime: UInt64, pollInterval: Duration, isRunning: () -> Bool) async throws {
+        while isRunning() {
+            let outcome = try await waitForExit(of: pid, startTime: startTime)
+            if outcome == .unsupported { try await Task.sleep(for: pollInterval) }
+        }
+    }
+
     /// The fallback: checks every 20 ms until the process is gone (nil once cancelled).
     private static func poll(_ pid: pid_t, startTime: UInt64?, reap: Bool) async -> Outcome? {
         while !Task.isCancelled {

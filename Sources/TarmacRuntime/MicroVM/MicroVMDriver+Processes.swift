@@ -1,10 +1,6 @@
 import Foundation
 import TarmacGuestProtocol
 import TarmacModel
-import TarmacSystem
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension MicroVMDriver {
     /// The guest's processes, from tarmac-init's /proc over the control channel. Start
@@ -22,15 +18,13 @@ extension MicroVMDriver {
             await channels.drop(controlSocket(of: handle, layout))
             throw error
         }
-        let ticks = Int64(max(1, sysconf(Int32(_SC_CLK_TCK))))
-        let boot = ProcFile.read("/proc/stat").flatMap(ProcTables.bootTime) ?? 0
-        let guestBoot = boot * 1000 + Int64(qemu.startTime) * 1000 / ticks
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let clock = ProcTables.Clock.current()
+        let guestBoot = clock.epochMilliseconds(ticksAfterBoot: Int64(qemu.startTime))
         return list.map { process in
-            let started = guestBoot + process.startTicks * 1000 / ticks
+            let started = guestBoot + clock.milliseconds(ticks: process.startTicks)
             return ProcessStat(
-                pid: process.pid, stime: started, rtime: max(0, now - started), command: process.command,
-                directory: process.directory, cpu: process.cpuTicks * 1000 / ticks, rss: process.rssBytes, listenSockets: [])
+                pid: process.pid, stime: started, rtime: clock.age(started), command: process.command,
+                directory: process.directory, cpu: clock.milliseconds(ticks: process.cpuTicks), rss: process.rssBytes, listenSockets: [])
         }
     }
 }

@@ -83,11 +83,7 @@ struct QEMUProcess: Sendable, Hashable {
 
     /// Waits, for as long as it takes, until the process is gone; throws only when cancelled.
     func untilExit(pollInterval: Duration) async throws {
-        while isRunning {
-            // Woken by QEMU's pidfd; polled only where the kernel has no pidfds.
-            let outcome = try await ProcessExitMonitor.shared.waitForExit(of: pid, startTime: startTime)
-            if outcome == .unsupported { try await Task.sleep(for: pollInterval) }
-        }
+        try await ProcessExitMonitor.shared.waitUntilGone(pid: pid, startTime: startTime, pollInterval: pollInterval) { isRunning }
     }
 
     /// SIGKILL and wait until it is gone (bounded).

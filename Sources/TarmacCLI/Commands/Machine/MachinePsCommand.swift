@@ -1,4 +1,3 @@
-import Foundation
 import ArgumentParser
 import TarmacClient
 import TarmacModel
@@ -35,15 +34,10 @@ struct MachinePsCommand: AsyncParsableCommand {
             let processes = try response.decode([ProcessStat].self)
             let rows = processes.map { process in
                 [String(process.pid), TimeFormatting.compact(seconds: Double(process.cpu) / 1000),
-                 TimeFormatting.compact(seconds: Double(process.rtime) / 1000), Self.megabytes(process.rss),
+                 TimeFormatting.compact(seconds: Double(process.rtime) / 1000), EventFormatting.megabytes(Int(process.rss)),
                  process.listenSockets.map { "\($0.proto):\($0.address)" }.joined(separator: " "), process.command]
             }
             Console.line(TableRenderer.render(headers: ["PID", "CPU", "UP", "RSS", "LISTEN", "COMMAND"], rows: rows))
         }
-    }
-
-    static func megabytes(_ bytes: Int64) -> String {
-        let value = Double(bytes) / 1_048_576
-        return value < 10 ? String(format: "%.1fM", value) : "\(Int(value.rounded()))M"
     }
 }
