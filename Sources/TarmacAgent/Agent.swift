@@ -47,10 +47,11 @@ public final class Agent: AgentAPI, Service {
 
     /// `registry` pulls images that are not in the local store yet; without it only local
     /// images can be used.
-    /// `clock` drives the supervisors' timers (stop timeout, restart backoff) and long-poll timeouts.
-    public init(
+    /// `clock` drives the supervisors' timers (stop timeout, restart backoff, health check
+    /// intervals) and long-poll timeouts; `prober` runs the machines' health checks.
+    init(
         configuration: Configuration, driver: any RuntimeDriver, images: ImageStore, registry: RegistryClient? = nil, logger: Logger,
-        clock: any Clock<Duration> = ContinuousClock()
+        clock: any Clock<Duration> = ContinuousClock(), prober: any HealthProber
     ) throws {
         self.configuration = configuration
         self.logger = logger
@@ -65,9 +66,16 @@ public final class Agent: AgentAPI, Service {
             driver: driver, store: store, images: images, feed: UpdateFeed(latest: try store.lastSequence(), clock: clock),
             addresses: AddressPool(subnet: configuration.subnet, bridge: configuration.bridge, inUse: records.map(\.privateIP)),
             machinesDirectory: root + "/machines", logsDirectory: root + "/logs", logger: logger,
-            puller: registry.map { ImagePuller(images: images, registry: $0) }, clock: clock)
+            puller: registry.map { ImagePuller(images: images, registry: $0) }, clock: clock, prober: prober)
         (launches, launchContinuation) = AsyncStream.makeStream(of: Launch.self)
         for record in records { spawn(record, adopt: true) }
+    }
+
+    public convenience init(
+        configuration: Configuration, driver: any RuntimeDriver, images: ImageStore, registry: RegistryClient? = nil, logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock()
+    ) throws {
+        try self.init(configuration: configuration, driver: driver, images: images, registry: registry, logger: logger, clock: clock, prober: NetworkHealthProber())
     }
 
     public var hostID: String { identity }

@@ -18,8 +18,10 @@ struct AgentEnvironment: Sendable {
     /// Pulls images that are not in the store (see `AgentEnvironment+Pull.swift`); nil
     /// when the agent has no registry client.
     var puller: ImagePuller? = nil
-    /// Supervisor timers (stop timeout, restart backoff) sleep on this clock.
+    /// Supervisor timers (stop timeout, restart backoff) and health check intervals sleep on this clock.
     var clock: any Clock<Duration> = ContinuousClock()
+    /// Runs the probes of machines' health checks.
+    var prober: any HealthProber = NetworkHealthProber()
 
     static func policy(for config: MachineConfig) -> MachineFSM.Policy {
         MachineFSM.Policy(restart: config.restartPolicy, maxRetries: config.maxRetries, autoDestroy: config.autoDestroy ?? false)
@@ -80,7 +82,6 @@ struct AgentEnvironment: Sendable {
     }
 
     func event(for report: MachineFSM.Report) -> MachineEvent {
-        let now = Date()
         let (type, status, request): (String, String, JSONValue?) = switch report {
         case .started: ("start", "started", nil)
         case .destroyed: ("destroy", "destroyed", nil)
@@ -89,6 +90,12 @@ struct AgentEnvironment: Sendable {
         case .suspended: ("suspend", "suspended", nil)
         case .suspendFailed(let message): ("suspend", "failed", .object(["error": .string(message)]))
         }
+        return machineEvent(type: type, status: status, request: request)
+    }
+
+    /// An event the agent itself raises (`source: flyd`), stamped now.
+    func machineEvent(type: String, status: String, request: JSONValue?) -> MachineEvent {
+        let now = Date()
         return MachineEvent(id: ULID.make(date: now), type: type, status: status, source: "flyd", timestamp: Timestamps.unixMillis(now), request: request)
     }
 

@@ -12,11 +12,13 @@ public struct AgentMachineRecord: Sendable, Hashable, Codable {
     public var handle: RuntimeHandle?
     public var privateIP: String
     public var runtime: String
+    /// Health check results, in the order of `spec.config.healthChecks`.
+    public var checks: [Machine.CheckStatus]?
 
     public var id: String { spec.machineID }
 
     public var status: AgentMachineStatus {
-        AgentMachineStatus(machineID: spec.machineID, instanceID: spec.instanceID, state: state, privateIP: privateIP, restartCount: fsm.restartCount, runtime: runtime)
+        AgentMachineStatus(machineID: spec.machineID, instanceID: spec.instanceID, state: state, privateIP: privateIP, restartCount: fsm.restartCount, runtime: runtime, checks: checks)
     }
 
     /// The status with the spec, as the inventory (`machines()`) reports it.

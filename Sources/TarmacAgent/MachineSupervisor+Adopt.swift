@@ -19,6 +19,8 @@ extension MachineSupervisor.Loop {
                 watch(handle, group: &group)
                 if record.fsm.phase == .stopping, let stop = record.fsm.stop {
                     armStopTimer(stop.timeout, group: &group)
+                } else {
+                    startHealthChecks(group: &group)
                 }
             case .exited(let status):
                 _ = await process(.exited(status), group: &group)

@@ -19,6 +19,8 @@ extension MachineSupervisor {
         var persisted: Bool
         /// Cancels the launch or resume running off the loop (stop and destroy use it).
         var launchCancel: CancelSignal?
+        /// Cancels the health monitor of the running instance.
+        var healthCancel: CancelSignal?
         /// The FSM and state as last reported durably. Quiet saves (runtime handle
         /// bookkeeping) write these, never the in-memory FSM ahead of its report, so a crash
         /// between the two resumes from the reported state.
@@ -65,11 +67,13 @@ extension MachineSupervisor {
                 switch outcome {
                 case .running(let handle):
                     record.handle = handle
+                    record.checks = HealthMonitor.initialStatuses(record.spec.config.healthChecks)
                     watch(handle, group: &group)
                     // The handle is written with the `started` report, in one transaction;
                     // only when this launch reports nothing is it saved on its own.
                     let reported = reports
                     _ = await run(.launched, group: &group)
+                    startHealthChecks(group: &group)
                     if reports == reported {
                         do {
                             try await saveQuietly()
@@ -82,6 +86,8 @@ extension MachineSupervisor {
                 }
             case .suspendOutcome(let input):
                 _ = await run(input, group: &group)
+            case .health(let event, let generation):
+                await health(event, generation: generation, group: &group)
             }
         }
 
@@ -229,6 +235,7 @@ extension MachineSupervisor {
         mutating func report(_ state: MachineState, _ event: MachineEvent?, forget: Bool) async throws {
             let previous = record.state
             record.state = state
+            if state != .started { stopHealthChecks() }
             do {
                 let sequence = try await environment.store.save(record, forget: forget, event: event)
                 persisted = true

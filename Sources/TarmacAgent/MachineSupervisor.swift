@@ -25,6 +25,8 @@ final class MachineSupervisor: Sendable {
         case launchOutcome(LaunchOutcome, generation: Int)
         /// The outcome of a suspend that ran off the loop (`suspended` or `suspendFailed`).
         case suspendOutcome(MachineFSM.Input)
+        /// What the health monitor of the given launch found.
+        case health(HealthMonitor.Event, generation: Int)
     }
 
     /// What a launch child task found.
@@ -94,7 +96,7 @@ extension MachineSupervisor.Message {
     var reply: MachineSupervisor.Reply? {
         switch self {
         case .apply(_, _, let reply), .command(_, let reply): reply
-        case .observed, .launchOutcome, .suspendOutcome: nil
+        case .observed, .launchOutcome, .suspendOutcome, .health: nil
         }
     }
 }

@@ -86,8 +86,13 @@ public struct AgentMachineStatus: Sendable, Hashable, Codable {
     /// The spec the agent runs, in `machines()` answers only: lets a control plane that lost
     /// its record adopt the machine instead of guessing.
     public var spec: AgentMachineSpec?
+    /// The machine's health checks as last probed (nil when its config has none).
+    public var checks: [Machine.CheckStatus]?
 
-    public init(machineID: String, instanceID: String, state: MachineState, privateIP: String, restartCount: Int, runtime: String, spec: AgentMachineSpec? = nil) {
+    public init(
+        machineID: String, instanceID: String, state: MachineState, privateIP: String, restartCount: Int, runtime: String,
+        spec: AgentMachineSpec? = nil, checks: [Machine.CheckStatus]? = nil
+    ) {
         self.machineID = machineID
         self.instanceID = instanceID
         self.state = state
@@ -95,6 +100,7 @@ public struct AgentMachineStatus: Sendable, Hashable, Codable {
         self.restartCount = restartCount
         self.runtime = runtime
         self.spec = spec
+        self.checks = checks
     }
 }
 

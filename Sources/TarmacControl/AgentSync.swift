@@ -56,7 +56,7 @@ public struct AgentSync: Service {
                     MachineStateChange(
                         machineID: update.status.machineID, instanceID: update.status.instanceID, state: update.status.state,
                         privateIP: update.status.privateIP, restartCount: update.status.restartCount, runtime: update.status.runtime,
-                        event: update.event)
+                        event: update.event, checks: update.status.checks)
                 }
                 let outcome = try await control.store.applyAgentChanges(hostID: host.id, changes: changes, cursor: last)
                 for record in outcome.records { control.waits.notify(machineID: record.id) }

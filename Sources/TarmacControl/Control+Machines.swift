@@ -257,6 +257,7 @@ extension Control {
             privateIP: record.privateIP, config: summary ? nil : record.config, imageRef: record.imageRef,
             createdAt: Timestamps.rfc3339(record.createdAt), updatedAt: Timestamps.rfc3339(record.updatedAt),
             events: events, hostStatus: hostStatus(record.hostID), cordoned: record.cordoned, runtime: record.runtime)
+        if !summary { machine.checks = record.checks }
         if includeLease, let lease = record.lease, lease.isActive(at: Date()) {
             machine.lease = .init(description: lease.description, expiresAt: Int64(lease.expiresAt.timeIntervalSince1970), owner: lease.owner, nonce: lease.nonce)
         }

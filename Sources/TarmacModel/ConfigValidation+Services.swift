@@ -29,10 +29,15 @@ extension ConfigValidation {
         }
     }
 
-    public static func validate(checks: [String: MachineCheck]?) throws(Issue) {
+    /// `services` lets a top-level check without a port default to the first service's
+    /// `internal_port`; with no services the port is required.
+    public static func validate(checks: [String: MachineCheck]?, services: [MachineService]? = nil) throws(Issue) {
         for (name, check) in (checks ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard !name.isEmpty else { throw Issue(field: "config.checks", message: "check names must not be empty") }
             try validate(check: check, field: "config.checks.\(name)")
+            guard check.port != nil || services?.first?.internalPort != nil else {
+                throw Issue(field: "config.checks.\(name).port", message: "is required: the machine has no service whose internal_port it could default to")
+            }
         }
     }
 
@@ -112,6 +117,12 @@ extension ConfigValidation {
         }
         if let scheme = check.protocol, scheme != "http", scheme != "https" {
             throw Issue(field: field + ".protocol", message: "must be \"http\" or \"https\", got \"\(scheme)\"")
+        }
+        if let path = check.path, !path.hasPrefix("/") {
+            throw Issue(field: field + ".path", message: "must start with \"/\", got \"\(path)\"")
+        }
+        if let after = check.restartAfter, after.nanoseconds < minimumCheckInterval.nanoseconds {
+            throw Issue(field: field + ".restart_after", message: "must be at least \(minimumCheckInterval), got \(after)")
         }
         if let method = check.method, !isHTTPToken(method) {
             throw Issue(field: field + ".method", message: "must be an HTTP method such as \"GET\", got \"\(method)\"")

@@ -76,7 +76,7 @@ public enum ConfigValidation {
             }
         }
         try validate(services: config.services)
-        try validate(checks: config.checks)
+        try validate(checks: config.checks, services: config.services)
         try validate(mounts: config.mounts)
         return config
     }

@@ -63,6 +63,13 @@ public struct Machine: Sendable, Hashable, Codable {
         public var output: String
         public var updatedAt: String?
 
+        public init(name: String, status: String, output: String, updatedAt: String?) {
+            self.name = name
+            self.status = status
+            self.output = output
+            self.updatedAt = updatedAt
+        }
+
         enum CodingKeys: String, CodingKey {
             case name, status, output
             case updatedAt = "updated_at"

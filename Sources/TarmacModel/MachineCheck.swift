@@ -23,11 +23,15 @@ public struct MachineCheck: Sendable, Hashable, Codable {
     public var tlsServerName: String?
     public var headers: [Header]?
     public var kind: Kind?
+    /// Tarmac extension: restart the machine once this check has been failing (critical)
+    /// for this long. Unset, a failing check never restarts anything.
+    public var restartAfter: GoDuration?
 
     public init(
         type: CheckType? = nil, port: Int? = nil, interval: GoDuration? = nil, timeout: GoDuration? = nil,
         gracePeriod: GoDuration? = nil, method: String? = nil, path: String? = nil, protocol: String? = nil,
-        tlsSkipVerify: Bool? = nil, tlsServerName: String? = nil, headers: [Header]? = nil, kind: Kind? = nil
+        tlsSkipVerify: Bool? = nil, tlsServerName: String? = nil, headers: [Header]? = nil, kind: Kind? = nil,
+        restartAfter: GoDuration? = nil
     ) {
         self.type = type
         self.port = port
@@ -41,6 +45,7 @@ public struct MachineCheck: Sendable, Hashable, Codable {
         self.tlsServerName = tlsServerName
         self.headers = headers
         self.kind = kind
+        self.restartAfter = restartAfter
     }
 
     enum CodingKeys: String, CodingKey {
@@ -48,6 +53,7 @@ public struct MachineCheck: Sendable, Hashable, Codable {
         case gracePeriod = "grace_period"
         case tlsSkipVerify = "tls_skip_verify"
         case tlsServerName = "tls_server_name"
+        case restartAfter = "restart_after"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,6 +70,7 @@ public struct MachineCheck: Sendable, Hashable, Codable {
         tlsServerName = try container.decodeIfPresent(String.self, forKey: .tlsServerName)
         headers = try Header.decodeList(container, forKey: .headers)
         kind = try container.decodeIfPresent(Kind.self, forKey: .kind)
+        restartAfter = try container.decodeIfPresent(GoDuration.self, forKey: .restartAfter)
     }
 
     /// `tcp` (connect) or `http` (request, 2xx passes).

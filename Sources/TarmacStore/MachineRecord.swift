@@ -33,6 +33,8 @@ public struct MachineRecord: Sendable, Hashable, Codable {
     /// agent call was lost.
     public var destroyRequestedAt: Date?
     public var destroyForced: Bool?
+    /// Health check results as the agent last reported them (nil without checks).
+    public var checks: [Machine.CheckStatus]?
 
     /// Whether the desired version still has to reach the host.
     public var needsApply: Bool { destroyedAt == nil && destroyRequestedAt == nil && appliedVersion != instanceID }
@@ -124,8 +126,12 @@ public struct MachineStateChange: Sendable, Hashable {
     public var restartCount: Int
     public var runtime: String
     public var event: MachineEvent?
+    public var checks: [Machine.CheckStatus]?
 
-    public init(machineID: String, instanceID: String, state: MachineState, privateIP: String, restartCount: Int, runtime: String, event: MachineEvent?) {
+    public init(
+        machineID: String, instanceID: String, state: MachineState, privateIP: String, restartCount: Int, runtime: String,
+        event: MachineEvent?, checks: [Machine.CheckStatus]? = nil
+    ) {
         self.machineID = machineID
         self.instanceID = instanceID
         self.state = state
@@ -133,5 +139,6 @@ public struct MachineStateChange: Sendable, Hashable {
         self.restartCount = restartCount
         self.runtime = runtime
         self.event = event
+        self.checks = checks
     }
 }

@@ -289,6 +289,7 @@ public final class SQLiteControlStore: ControlStore {
                     machine.privateIP = change.privateIP
                     machine.restartCount = change.restartCount
                     machine.runtime = change.runtime
+                    machine.checks = change.checks
                     if change.state == .destroyed, machine.destroyedAt == nil { machine.destroyedAt = Date() }
                 }
                 machine.updatedAt = Date()

@@ -39,12 +39,13 @@ struct AgentSuspendExecTests {
 
         /// Runs `body` with an agent whose `run()` is going, then shuts the agent down.
         func withAgent(
-            _ driver: FakeDriver, clock: any Clock<Duration> = ContinuousClock(), _ body: @Sendable (Agent) async throws -> Void
+            _ driver: FakeDriver, clock: any Clock<Duration> = ContinuousClock(), prober: any HealthProber = NetworkHealthProber(),
+            _ body: @Sendable (Agent) async throws -> Void
         ) async throws {
             let subnet = try #require(IPv4CIDR("172.31.9.0/24"))
             let agent = try Agent(
                 configuration: .init(dataDirectory: root.appendingPathComponent("agent").path, subnet: subnet),
-                driver: driver, images: images, logger: Self.logger, clock: clock)
+                driver: driver, images: images, logger: Self.logger, clock: clock, prober: prober)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await agent.run() }
                 defer { group.cancelAll() }

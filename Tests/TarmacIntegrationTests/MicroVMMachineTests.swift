@@ -24,7 +24,10 @@ struct MicroVMMachineTests {
 
             try await dev.createApp("vm")
             let machine = try await dev.createMachine(app: "vm", body: [
-                "config": ["image": "\(registry.host)/app:v1", "init": ["cmd": Self.httpd], "restart": ["policy": "no"]],
+                "config": [
+                    "image": "\(registry.host)/app:v1", "init": ["cmd": Self.httpd], "restart": ["policy": "no"],
+                    "checks": ["web": ["type": "http", "port": 8080, "path": "/index.html", "interval": "1s", "kind": "readiness"]],
+                ],
             ])
             let id = try #require(machine["id"] as? String)
             #expect(machine["runtime"] as? String == "microvm")
@@ -36,6 +39,11 @@ struct MicroVMMachineTests {
             let ip = try #require(view?["private_ip"] as? String)
             #expect(try await fetch("http://\(ip):8080/index.html") == "hello from tarmac\n")
             #expect(!RuntimeLeftovers.qemuProcesses(prefix: dev.prefix).isEmpty, "the machine is a QEMU process")
+            // The agent probes the guest's service over the host network.
+            #expect(try await dev.eventually {
+                let checks = try await dev.json("GET", "/v1/apps/vm/machines/\(id)").1?["checks"] as? [[String: Any]]
+                return checks?.first?["status"] as? String == "passing" && (checks?.first?["output"] as? String)?.contains(": 200 OK") == true
+            })
 
             // Exec runs inside the guest: its kernel, tarmac-init as PID 1.
             let path = "/v1/apps/vm/machines/\(id)/exec"

@@ -13,7 +13,7 @@ struct CheckMountCodingTests {
                "http": {"type": "http", "port": "8080", "interval": 90000000000, "timeout": 1500000000, "grace_period": 0,
                         "method": "get", "path": "/up", "protocol": "https", "tls_skip_verify": true, "tls_server_name": "web.internal",
                         "headers": {"Authorization": "Bearer x", "Accept": ["text/plain", "application/json"]}},
-               "slow": {"type": "http", "interval": "1m30s", "timeout": "10.5s", "headers": [{"name": "X-A", "values": ["1", "2"]}]}
+               "slow": {"type": "http", "port": 9090, "interval": "1m30s", "timeout": "10.5s", "headers": [{"name": "X-A", "values": ["1", "2"]}]}
              }}
             """)
         let checks = try #require(config.checks)
