@@ -68,6 +68,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
+        // Webhook delivery: the dispatcher service, HMAC-SHA256 signatures, retry backoff.
+        .target(name: "TarmacWebhooks", dependencies: [
+            "TarmacModel", "TarmacStore", "TarmacControl",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
         .target(name: "TarmacAPI", dependencies: [
             "TarmacModel", "TarmacControl",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -123,7 +133,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacCLI", dependencies: [
-            "TarmacModel", "TarmacClient", "TarmacImage", "TarmacRuntime", "TarmacAgent", "TarmacAgentProtocol", "TarmacAgentWire", "TarmacAPI", "TarmacControl", "TarmacStore",
+            "TarmacModel", "TarmacClient", "TarmacImage", "TarmacRuntime", "TarmacAgent", "TarmacAgentProtocol", "TarmacAgentWire", "TarmacAPI", "TarmacControl", "TarmacStore", "TarmacWebhooks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -137,6 +147,7 @@ let package = Package(
         // Test-only helpers shared by the test targets (a manual clock …).
         .target(name: "TarmacTestSupport", path: "Tests/TarmacTestSupport"),
         .testTarget(name: "TarmacModelTests", dependencies: ["TarmacModel"]),
+        .testTarget(name: "TarmacWebhooksTests", dependencies: ["TarmacWebhooks", "TarmacControl", "TarmacStore", "TarmacModel"]),
         .testTarget(name: "TarmacSystemTests", dependencies: ["TarmacSystem"]),
         .testTarget(name: "TarmacGuestProtocolTests", dependencies: ["TarmacGuestProtocol"]),
         .testTarget(name: "TarmacStoreTests", dependencies: ["TarmacStore", "TarmacModel"]),
@@ -170,6 +181,8 @@ let package = Package(
         .testTarget(name: "TarmacCLITests", dependencies: ["TarmacCLI", "TarmacClient", "TarmacModel"]),
         .testTarget(name: "TarmacIntegrationTests", dependencies: [
             "TarmacClient", "TarmacModel", "TarmacSystem", "TarmacNet",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),

@@ -52,6 +52,7 @@ public enum APIServer {
         handlers.registerExec(&table)
         handlers.registerMachineData(&table)
         handlers.registerAppEvents(&table)
+        handlers.registerWebhooks(&table)
         return table
     }
 }

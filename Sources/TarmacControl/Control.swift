@@ -45,6 +45,8 @@ public final class Control: Sendable {
     let hostHealth = Mutex<[String: Bool]>([:])
     /// Machines hosts run that the store has no record of and no app to adopt them into.
     let quarantine = Mutex<[String: String]>([:])
+    /// Webhooks created through the API, for the dispatcher.
+    public let webhookSignal = WebhookSignal()
 
     /// `clock` measures wait deadlines.
     public init(configuration: Configuration, store: any ControlStore, hosts: [Host], logger: Logger, clock: any Clock<Duration> = ContinuousClock()) {

@@ -6,6 +6,9 @@ public enum Identifiers {
     /// App IDs: 16 lowercase alphanumerics.
     public static func appID() -> String { randomString(alphabet: alnum, count: 16) }
 
+    /// Webhook IDs: `wh_` and 16 lowercase alphanumerics.
+    public static func webhookID() -> String { "wh_" + randomString(alphabet: alnum, count: 16) }
+
     /// Lease nonces: 12 lowercase hex characters.
     public static func leaseNonce() -> String { randomString(alphabet: hex, count: 12) }
 

@@ -53,4 +53,18 @@ public protocol ControlStore: Sendable {
     /// of (for reconciliation to adopt or quarantine, never to drop silently).
     func applyAgentChanges(hostID: String, changes: [MachineStateChange], cursor: Int64) async throws -> AgentChangesOutcome
     func agentCursor(hostID: String) async throws -> Int64
+
+    /// Stores a new webhook; its cursor starts at the newest event (it delivers what comes next).
+    func insertWebhook(_ record: WebhookRecord) async throws -> WebhookRecord
+    /// The webhooks of an app, or of every app when `appName` is nil.
+    func webhooks(appName: String?) async throws -> [WebhookRecord]
+    func webhook(id: String) async throws -> WebhookRecord?
+    /// Removes a webhook and its delivery log; false when there was none.
+    func deleteWebhook(id: String) async throws -> Bool
+    /// Moves a webhook's cursor past events it does not deliver (never backwards).
+    func saveWebhookCursor(id: String, cursor: Int64) async throws
+    /// Writes one delivery attempt (see `WebhookAttempt`); false when the webhook is gone.
+    func recordWebhookAttempt(_ attempt: WebhookAttempt) async throws -> Bool
+    /// A webhook's newest `limit` delivery attempts, newest first.
+    func webhookDeliveries(webhookID: String, limit: Int) async throws -> [WebhookDelivery]
 }

@@ -5,9 +5,9 @@ import TarmacModel
 /// The embedded control-plane store: SQLite in WAL mode with `synchronous=FULL`, so every
 /// acknowledged write survives a crash or power loss.
 public final class SQLiteControlStore: ControlStore {
-    private let pool: DatabasePool
-    private let encoder = JSONEncoder()
-    private let decoder = JSONDecoder()
+    let pool: DatabasePool
+    let encoder = JSONEncoder()
+    let decoder = JSONDecoder()
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -57,6 +57,20 @@ public final class SQLiteControlStore: ControlStore {
                 t.column("cursor", .integer).notNull()
             }
         }
+        // Webhooks, their delivery log, and app-level events (a webhook disabled) on the feed.
+        migrator.registerMigration("v2-webhooks") { db in
+            try db.create(table: "webhooks") { t in
+                t.primaryKey("id", .text)
+                t.column("app_name", .text).notNull().indexed()
+                t.column("document", .text).notNull()
+            }
+            try db.create(table: "webhook_deliveries") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("webhook_id", .text).notNull().indexed()
+                t.column("document", .text).notNull()
+            }
+            try db.alter(table: "machine_events") { t in t.add(column: "app_name", .text) }
+        }
         return migrator
     }
 
@@ -102,6 +116,8 @@ public final class SQLiteControlStore: ControlStore {
     public func deleteApp(named name: String) async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM apps WHERE name = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM webhook_deliveries WHERE webhook_id IN (SELECT id FROM webhooks WHERE app_name = ?)", arguments: [name])
+            try db.execute(sql: "DELETE FROM webhooks WHERE app_name = ?", arguments: [name])
         }
     }
 
@@ -236,18 +252,18 @@ public final class SQLiteControlStore: ControlStore {
     public func appEvents(appName: String, after: Int64, limit: Int) async throws -> [AppEvent] {
         try await pool.read { db in
             try self.appEvents(Row.fetchAll(db, sql: """
-                SELECT e.seq, e.machine_id, e.document FROM machine_events e JOIN machines m ON m.id = e.machine_id
-                WHERE m.app_name = ? AND e.seq > ? ORDER BY e.seq LIMIT ?
-                """, arguments: [appName, after, limit]))
+                SELECT e.seq, e.machine_id, e.document FROM machine_events e LEFT JOIN machines m ON m.id = e.machine_id
+                WHERE (m.app_name = ? OR e.app_name = ?) AND e.seq > ? ORDER BY e.seq LIMIT ?
+                """, arguments: [appName, appName, after, limit]))
         }
     }
 
     public func recentAppEvents(appName: String, limit: Int) async throws -> [AppEvent] {
         try await pool.read { db in
             try self.appEvents(Row.fetchAll(db, sql: """
-                SELECT e.seq, e.machine_id, e.document FROM machine_events e JOIN machines m ON m.id = e.machine_id
-                WHERE m.app_name = ? ORDER BY e.seq DESC LIMIT ?
-                """, arguments: [appName, limit]).reversed())
+                SELECT e.seq, e.machine_id, e.document FROM machine_events e LEFT JOIN machines m ON m.id = e.machine_id
+                WHERE m.app_name = ? OR e.app_name = ? ORDER BY e.seq DESC LIMIT ?
+                """, arguments: [appName, appName, limit]).reversed())
         }
     }
 
@@ -314,11 +330,11 @@ public final class SQLiteControlStore: ControlStore {
 
     // MARK: coding
 
-    private func encode(_ value: some Encodable) throws -> String {
+    func encode(_ value: some Encodable) throws -> String {
         String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try decoder.decode(type, from: Data(text.utf8))
     }
 }

@@ -12,6 +12,9 @@ import Testing
     static let expectedRoutes: Set<String> = [
         "GET /v1/apps", "POST /v1/apps", "GET /v1/apps/{app_name}", "DELETE /v1/apps/{app_name}",
         "GET /tarmac/v1/apps/{app_name}/events", "GET /tarmac/v1/apps/{app_name}/events/sse",
+        "POST /tarmac/v1/apps/{app_name}/webhooks", "GET /tarmac/v1/apps/{app_name}/webhooks",
+        "GET /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}", "DELETE /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}",
+        "GET /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}/deliveries",
         "GET /v1/apps/{app_name}/machines/{machine_id}/ps",
         "GET /v1/apps/{app_name}/machines", "POST /v1/apps/{app_name}/machines",
         "GET /v1/apps/{app_name}/machines/{machine_id}", "POST /v1/apps/{app_name}/machines/{machine_id}",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TarmacWebhooks
 
 /// `tarmac dev`: API server, control plane and one host agent in one process, on SQLite.
 struct DevCommand: AsyncParsableCommand {
@@ -42,6 +43,12 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
+    @Option(name: .long, help: "Delay before the first retry of a failed webhook delivery, in milliseconds (doubling, with jitter, up to 5 minutes).")
+    var webhookRetryBaseMs: Int = 1000
+
+    @Option(name: .long, help: "Failed webhook deliveries in a row after which the webhook is disabled.")
+    var webhookMaxFailures: Int = 10
+
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -49,10 +56,15 @@ struct DevCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let settings = try DevSettings(
+        var settings = try DevSettings(
             dataDirectory: dataDir ?? DevSettings.defaultDataDirectory(), apiListen: apiListen, region: region,
             runtime: runtime, subnet: subnet, bridge: bridge, resourcePrefix: resourcePrefix, insecureRegistries: insecureRegistry,
             guestDirectory: guestDir)
+        guard webhookRetryBaseMs >= 1, webhookMaxFailures >= 1 else {
+            throw ValidationError("--webhook-retry-base-ms and --webhook-max-failures must be at least 1")
+        }
+        settings.webhooks.backoff.base = .milliseconds(webhookRetryBaseMs)
+        settings.webhooks.maximumConsecutiveFailures = webhookMaxFailures
         try await DevServer(settings: settings, logger: Logger(label: "tarmac")).run()
     }
 }

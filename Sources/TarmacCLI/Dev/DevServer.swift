@@ -13,6 +13,7 @@ import TarmacImage
 import TarmacNet
 import TarmacRuntime
 import TarmacStore
+import TarmacWebhooks
 import TarmacSystem
 import UnixSignals
 #if canImport(Glibc)
@@ -93,6 +94,7 @@ struct DevServer {
                         .init(service: agent),
                         .init(service: agentServer),
                         .init(service: AgentSync(control: control)),
+                        .init(service: WebhookDispatcher(control: control, store: store, configuration: settings.webhooks, logger: logger)),
                         .init(service: api),
                     ],
                     gracefulShutdownSignals: [.sigterm, .sigint],

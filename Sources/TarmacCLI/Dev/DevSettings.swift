@@ -1,5 +1,6 @@
 import Foundation
 import TarmacNet
+import TarmacWebhooks
 
 /// The validated settings of `tarmac dev`.
 struct DevSettings: Sendable {
@@ -14,6 +15,8 @@ struct DevSettings: Sendable {
     var insecureRegistries: Set<String>
     /// Guest kernel and base initramfs of the microvm runtime (`scripts/build-guest.sh --out`).
     var guestDirectory: String
+    /// Retry and disabling of webhook deliveries.
+    var webhooks = WebhookDispatcher.Configuration()
 
     init(dataDirectory: String, apiListen: String, region: String, runtime: RuntimeChoice, subnet: String, bridge: String, resourcePrefix: String, insecureRegistries: [String] = [],
          guestDirectory: String = "/var/lib/tarmac/guest") throws {

@@ -27,6 +27,8 @@ final class DevInstance: @unchecked Sendable {
     private let logFile: URL
     /// Extra environment for the next `launch()` (e.g. `TARMAC_FAULTS`).
     var environment: [String: String] = [:]
+    /// Extra `tarmac dev` arguments for the next `launch()`.
+    var extraArguments: [String] = []
 
     init(runtime: Runtime = .container) throws {
         self.runtime = runtime
@@ -58,6 +60,7 @@ final class DevInstance: @unchecked Sendable {
             "--subnet", subnet, "--resource-prefix", prefix, "--log-level", "debug", "--runtime", runtime.rawValue,
         ]
         if runtime == .microvm { process.arguments? += ["--guest-dir", Self.guestDirectory] }
+        process.arguments? += extraArguments
         var environment = ProcessInfo.processInfo.environment
         environment["TARMAC_API_TOKEN"] = token
         environment.merge(self.environment) { _, new in new }
@@ -219,8 +222,9 @@ final class DevInstance: @unchecked Sendable {
 
 extension DevInstance {
     /// Runs `body` against a fresh, launched instance and always shuts it down afterwards.
-    static func with(runtime: Runtime = .container, _ body: (DevInstance) async throws -> Void) async throws {
+    static func with(runtime: Runtime = .container, arguments: [String] = [], _ body: (DevInstance) async throws -> Void) async throws {
         let dev = try DevInstance(runtime: runtime)
+        dev.extraArguments = arguments
         do {
             try await dev.launch()
             try await body(dev)
