@@ -21,18 +21,20 @@ def ms(seconds):
 
 
 def summary(values):
-    """median, p90, min, max, mean of a list of milliseconds."""
+    """median, p90, p99, min, max, mean of a list of milliseconds."""
     if not values:
         return None
     ordered = sorted(values)
     if len(ordered) >= 2:
-        p90 = statistics.quantiles(ordered, n=10, method="inclusive")[8]
+        percentiles = statistics.quantiles(ordered, n=100, method="inclusive")
+        p90, p99 = percentiles[89], percentiles[98]
     else:
-        p90 = ordered[0]
+        p90 = p99 = ordered[0]
     return {
         "n": len(ordered),
         "median": statistics.median(ordered),
         "p90": p90,
+        "p99": p99,
         "min": ordered[0],
         "max": ordered[-1],
         "mean": statistics.fmean(ordered),

@@ -21,8 +21,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
+# BENCH_HELPER picks another measuring helper with the same set-up and clean-up
+# (bench/event-latency.sh uses event_latency.py).
+HELPER=$REPO/bench/${BENCH_HELPER:-machine_start.py}
 for arg in "$@"; do
-    [[ $arg == -h || $arg == --help ]] && exec python3 "$REPO/bench/machine_start.py" --help
+    [[ $arg == -h || $arg == --help ]] && exec python3 "$HELPER" --help
 done
 
 PORT=${BENCH_PORT:-4390}
@@ -131,7 +134,7 @@ log "uptime: $(uptime)"
 # backstop should it hang in a system call.
 set +e
 timeout --signal=TERM --kill-after=90 $((2 * TIMEOUT + 3600)) \
-    python3 "$REPO/bench/machine_start.py" --tarmac "$TARMAC" --work-dir "$WORK" --port "$PORT" --bridge "$BRIDGE" \
+    python3 "$HELPER" --tarmac "$TARMAC" --work-dir "$WORK" --port "$PORT" --bridge "$BRIDGE" \
     --subnet "$SUBNET" --gateway "$GATEWAY" --prefix "$PREFIX" --results "$RESULTS" --max-seconds "$TIMEOUT" "$@" &
 helper=$!
 wait "$helper"

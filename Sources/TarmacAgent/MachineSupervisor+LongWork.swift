@@ -79,7 +79,12 @@ extension MachineSupervisor.Loop {
         let driver = environment.driver
         let supervisor = self.supervisor
         let logger = self.logger
+        let runner = HookRunner(environment: environment)
+        let config = record.spec.config
+        let generation = launchGeneration
         group.addTask {
+            // pre_stop hooks run before a suspend too, while the machine still runs.
+            await runner.run(.preStop, of: config, handle: handle) { supervisor.post(.hook($0, generation: generation)) }
             do {
                 let snapshot = try await driver.suspend(handle)
                 logger.info("machine suspended")

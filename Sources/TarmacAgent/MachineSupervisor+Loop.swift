@@ -21,6 +21,8 @@ extension MachineSupervisor {
         var launchCancel: CancelSignal?
         /// Cancels the health monitor of the running instance.
         var healthCancel: CancelSignal?
+        /// Counts stops whose `pre_stop` hooks ran, so a late `.preStopDone` is dropped.
+        var preStopGeneration = 0
         /// The FSM and state as last reported durably. Quiet saves (runtime handle
         /// bookkeeping) write these, never the in-memory FSM ahead of its report, so a crash
         /// between the two resumes from the reported state.
@@ -74,6 +76,7 @@ extension MachineSupervisor {
                     let reported = reports
                     _ = await run(.launched, group: &group)
                     startHealthChecks(group: &group)
+                    startPostStartHooks(group: &group)
                     if reports == reported {
                         do {
                             try await saveQuietly()
@@ -88,6 +91,10 @@ extension MachineSupervisor {
                 _ = await run(input, group: &group)
             case .health(let event, let generation):
                 await health(event, generation: generation, group: &group)
+            case .hook(let event, let generation):
+                await recordHook(event, generation: generation)
+            case .preStopDone(let round):
+                await finishPreStop(round: round, group: &group)
             }
         }
 
@@ -185,7 +192,15 @@ extension MachineSupervisor {
             let outcome = record.fsm.handle(input)
             if let reason = outcome.rejection { return .rejected(reason) }
             let forget = outcome.actions.contains(.forget)
+            // A stop of a machine with pre_stop hooks sends its signal once they ran.
+            let deferSignal = deferStopForHooks(outcome.actions)
             for action in outcome.actions {
+                if deferSignal {
+                    switch action {
+                    case .signal, .armStopTimer: continue
+                    default: break
+                    }
+                }
                 do {
                     try await perform(action, forget: forget, group: &group)
                 } catch {
@@ -194,6 +209,7 @@ extension MachineSupervisor {
                     return .persistFailed(error)
                 }
             }
+            if deferSignal { startPreStopHooks(group: &group) }
             return .done
         }
 

@@ -27,6 +27,10 @@ final class MachineSupervisor: Sendable {
         case suspendOutcome(MachineFSM.Input)
         /// What the health monitor of the given launch found.
         case health(HealthMonitor.Event, generation: Int)
+        /// A lifecycle hook of the given launch ran (its `hook` event).
+        case hook(MachineEvent, generation: Int)
+        /// The `pre_stop` hooks of a stop are done (`round` tells which stop).
+        case preStopDone(round: Int)
     }
 
     /// What a launch child task found.
@@ -96,7 +100,7 @@ extension MachineSupervisor.Message {
     var reply: MachineSupervisor.Reply? {
         switch self {
         case .apply(_, _, let reply), .command(_, let reply): reply
-        case .observed, .launchOutcome, .suspendOutcome, .health: nil
+        case .observed, .launchOutcome, .suspendOutcome, .health, .hook, .preStopDone: nil
         }
     }
 }

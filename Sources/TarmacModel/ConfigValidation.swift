@@ -78,6 +78,7 @@ public enum ConfigValidation {
         try validate(services: config.services)
         try validate(checks: config.checks, services: config.services)
         try validate(mounts: config.mounts)
+        try validate(hooks: config.hooks)
         return config
     }
 

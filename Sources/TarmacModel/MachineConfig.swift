@@ -29,12 +29,14 @@ public struct MachineConfig: Sendable, Hashable, Codable {
     public var containers: JSONValue?
     public var volumes: JSONValue?
     public var disableMachineAutostart: Bool?
+    /// Tarmac extension: lifecycle hooks run inside the machine.
+    public var hooks: MachineHooks?
 
     public init(image: String? = nil) { self.image = image }
 
     enum CodingKeys: String, CodingKey {
         case image, env, `init`, guest, size, restart, metadata, services, checks, mounts, files, processes, statics
-        case schedule, dns, standbys, metrics, rootfs, containers, volumes
+        case schedule, dns, standbys, metrics, rootfs, containers, volumes, hooks
         case autoDestroy = "auto_destroy"
         case stopConfig = "stop_config"
         case disableMachineAutostart = "disable_machine_autostart"

@@ -27,6 +27,7 @@ struct MicroVMMachineTests {
                 "config": [
                     "image": "\(registry.host)/app:v1", "init": ["cmd": Self.httpd], "restart": ["policy": "no"],
                     "checks": ["web": ["type": "http", "port": 8080, "path": "/index.html", "interval": "1s", "kind": "readiness"]],
+                    "hooks": ["post_start": [["exec": ["sh", "-c", "echo hooked > /tmp/hooked"]]]],
                 ],
             ])
             let id = try #require(machine["id"] as? String)
@@ -39,6 +40,10 @@ struct MicroVMMachineTests {
             let ip = try #require(view?["private_ip"] as? String)
             #expect(try await fetch("http://\(ip):8080/index.html") == "hello from tarmac\n")
             #expect(!RuntimeLeftovers.qemuProcesses(prefix: dev.prefix).isEmpty, "the machine is a QEMU process")
+            // The post_start hook ran inside the guest (through tarmac-init's exec).
+            #expect(try await dev.eventually {
+                try await dev.json("POST", "/v1/apps/vm/machines/\(id)/exec", body: ["command": ["cat", "/tmp/hooked"]]).1?["stdout"] as? String == "hooked\n"
+            })
             // The agent probes the guest's service over the host network.
             #expect(try await dev.eventually {
                 let checks = try await dev.json("GET", "/v1/apps/vm/machines/\(id)").1?["checks"] as? [[String: Any]]
