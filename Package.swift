@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
@@ -68,10 +70,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
+        // Metrics: swift-metrics over a Prometheus registry, and the text format Tarmac re-exports.
+        .target(name: "TarmacMetrics", dependencies: [
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], swiftSettings: swiftSettings),
         // Webhook delivery: the dispatcher service, HMAC-SHA256 signatures, retry backoff.
         .target(name: "TarmacWebhooks", dependencies: [
             "TarmacModel", "TarmacStore", "TarmacControl",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -107,8 +115,9 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacAgent", dependencies: [
-            "TarmacModel", "TarmacAgentProtocol", "TarmacRuntime", "TarmacImage", "TarmacNet", "TarmacSystem",
+            "TarmacModel", "TarmacAgentProtocol", "TarmacRuntime", "TarmacImage", "TarmacNet", "TarmacSystem", "TarmacMetrics",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -133,9 +142,10 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacCLI", dependencies: [
-            "TarmacModel", "TarmacClient", "TarmacImage", "TarmacRuntime", "TarmacAgent", "TarmacAgentProtocol", "TarmacAgentWire", "TarmacAPI", "TarmacControl", "TarmacStore", "TarmacWebhooks",
+            "TarmacModel", "TarmacClient", "TarmacImage", "TarmacRuntime", "TarmacAgent", "TarmacAgentProtocol", "TarmacAgentWire", "TarmacAPI", "TarmacControl", "TarmacStore", "TarmacWebhooks", "TarmacMetrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -148,6 +158,7 @@ let package = Package(
         .target(name: "TarmacTestSupport", path: "Tests/TarmacTestSupport"),
         .testTarget(name: "TarmacModelTests", dependencies: ["TarmacModel"]),
         .testTarget(name: "TarmacWebhooksTests", dependencies: ["TarmacWebhooks", "TarmacControl", "TarmacStore", "TarmacModel"]),
+        .testTarget(name: "TarmacMetricsTests", dependencies: ["TarmacMetrics", .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "TarmacSystemTests", dependencies: ["TarmacSystem"]),
         .testTarget(name: "TarmacGuestProtocolTests", dependencies: ["TarmacGuestProtocol"]),
         .testTarget(name: "TarmacStoreTests", dependencies: ["TarmacStore", "TarmacModel"]),

@@ -11,12 +11,19 @@ public enum APIServer {
     public struct Configuration: Sendable {
         /// The admin token; requests must present it (Bearer or FlyV1).
         public var token: String
+        /// Renders the Prometheus text served at `/metrics` (authenticated like the API);
+        /// nil: no `/metrics`.
+        public var metrics: (@Sendable () async -> String)?
 
-        public init(token: String) { self.token = token }
+        public init(token: String, metrics: (@Sendable () async -> String)? = nil) {
+            self.token = token
+            self.metrics = metrics
+        }
     }
 
     public static let openAPIPath = "/v1/openapi.json"
     public static let healthPath = "/tarmac/v1/health"
+    public static let metricsPath = "/metrics"
 
     public static func makeRouter(control: Control, configuration: Configuration) -> Router<BasicRequestContext> {
         buildRoutes(control: control, configuration: configuration).router
@@ -38,6 +45,8 @@ public enum APIServer {
     static func buildRoutes(control: Control?, configuration: Configuration) -> RouteTable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
+        // Request counts and latency histograms by route (`hb_requests`, `http_server_request_duration`).
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: AuthMiddleware(token: configuration.token, publicPaths: [openAPIPath, healthPath]))
         var table = RouteTable(router: router)
         let handlers = Handlers(wiredControl: control)
@@ -46,6 +55,13 @@ public enum APIServer {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         router.get(RouterPath(healthPath)) { _, _ in JSONResponse.make(["status": "ok"]) }
+        if let metrics = configuration.metrics {
+            router.get(RouterPath(metricsPath)) { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: await metrics())))
+            }
+        }
         handlers.registerApps(&table)
         handlers.registerMachines(&table)
         handlers.registerMachineActions(&table)

@@ -1,5 +1,6 @@
 import Foundation
 import TarmacModel
+import CoreMetrics
 
 /// Probes a started machine's health checks until cancelled, each check on its own
 /// schedule, and tells its supervisor what changed. Runs as a child task of the
@@ -41,9 +42,11 @@ struct HealthMonitor: Sendable {
         while !Task.isCancelled {
             let result = await prober.probe(check, address: address)
             if Task.isCancelled { return }
+            AgentMetrics.healthProbe(type: check.type.rawValue, passed: result.passed).increment()
             let change = tracker.record(passed: result.passed, output: result.output, at: ContinuousClock.now - start)
             if change.stateChanged {
                 let status = Machine.CheckStatus(name: check.name, status: tracker.state.rawValue, output: result.output, updatedAt: Timestamps.rfc3339(Date()))
+                AgentMetrics.healthTransition(to: tracker.state).increment()
                 report(.changed(index: index, status: status, state: tracker.state))
             }
             if change.restart { report(.unhealthy(check: check.name, output: result.output)) }

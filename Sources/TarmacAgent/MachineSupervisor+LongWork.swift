@@ -3,6 +3,7 @@ import Logging
 import TarmacAgentProtocol
 import TarmacModel
 import TarmacRuntime
+import CoreMetrics
 
 extension MachineSupervisor.Loop {
     /// Resolves the image (pulling it when needed) and starts the machine in a child task;
@@ -42,7 +43,9 @@ extension MachineSupervisor.Loop {
         launchCancel = cancel
         let supervisor = self.supervisor
         let logger = self.logger
+        let runtime = environment.driver.name
         group.addTask {
+            let began = ContinuousClock.now
             let outcome: MachineSupervisor.LaunchOutcome = await cancel.run {
                 do {
                     return .running(try await work())
@@ -55,6 +58,8 @@ extension MachineSupervisor.Loop {
             } fallback: {
                 .failed("the launch was cancelled by a stop or destroy")
             }
+            let result = if case .running = outcome { "started" } else { "failed" }
+            AgentMetrics.startDuration(runtime: runtime, outcome: result).recordNanoseconds(AgentMetrics.nanoseconds(ContinuousClock.now - began))
             supervisor.post(.launchOutcome(outcome, generation: generation))
         }
     }

@@ -3,6 +3,7 @@ import Logging
 import TarmacAgentProtocol
 import TarmacModel
 import TarmacRuntime
+import CoreMetrics
 
 extension MachineSupervisor {
     /// The loop's mutable state, only touched from the supervisor's loop.
@@ -23,6 +24,8 @@ extension MachineSupervisor {
         var healthCancel: CancelSignal?
         /// Counts stops whose `pre_stop` hooks ran, so a late `.preStopDone` is dropped.
         var preStopGeneration = 0
+        /// When the current stop began (for the stop duration metric).
+        var stopBegan: ContinuousClock.Instant?
         /// The FSM and state as last reported durably. Quiet saves (runtime handle
         /// bookkeeping) write these, never the in-memory FSM ahead of its report, so a crash
         /// between the two resumes from the reported state.
@@ -252,6 +255,11 @@ extension MachineSupervisor {
             let previous = record.state
             record.state = state
             if state != .started { stopHealthChecks() }
+            if state == .stopping, stopBegan == nil { stopBegan = .now }
+            if state != .stopping, let began = stopBegan {
+                AgentMetrics.stopDuration(runtime: environment.driver.name).recordNanoseconds(AgentMetrics.nanoseconds(ContinuousClock.now - began))
+                stopBegan = nil
+            }
             do {
                 let sequence = try await environment.store.save(record, forget: forget, event: event)
                 persisted = true

@@ -47,6 +47,20 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// A whole number, or a string holding one (clients send ports either way).
+    public var intValue: Int? {
+        switch self {
+        case .number(let value): value.rounded() == value && abs(value) < 1e15 ? Int(value) : nil
+        case .string(let text): Int(text)
+        default: nil
+        }
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil

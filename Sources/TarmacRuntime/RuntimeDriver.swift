@@ -40,6 +40,9 @@ public protocol RuntimeDriver: Sendable {
     /// The machine's processes (`ps`), pids as the machine sees them.
     func processes(_ handle: RuntimeHandle) async throws -> [ProcessStat]
 
+    /// CPU and memory the running machine uses; nil when it cannot be read (not running).
+    func usage(_ handle: RuntimeHandle) async -> ResourceUsage?
+
     /// Whether `suspend` is supported (microVMs only).
     var canSuspend: Bool { get }
     /// Whether a cancelled `start`/`resume` undoes everything it made. When false (the
@@ -76,6 +79,8 @@ extension RuntimeDriver {
     public func processes(_ handle: RuntimeHandle) async throws -> [ProcessStat] {
         throw RuntimeError(.unsupported, "the \(name) runtime cannot list a machine's processes")
     }
+
+    public func usage(_ handle: RuntimeHandle) async -> ResourceUsage? { nil }
 }
 
 /// A command to run inside a running machine.

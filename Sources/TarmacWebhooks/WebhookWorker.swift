@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
@@ -69,6 +70,8 @@ struct WebhookWorker: Sendable {
             try Task.checkCancellation()
             attempt += 1
             let outcome = await post(body, sequence: event.sequence, eventID: event.event.id, attempt: attempt, secret: record.secret, url: record.webhook.url)
+            Counter(label: "tarmac_webhook_deliveries_total", dimensions: [("outcome", outcome.delivered ? "delivered" : "failed")]).increment()
+            Timer(label: "tarmac_webhook_delivery_duration_seconds").recordMilliseconds(outcome.milliseconds)
             let delivery = WebhookDelivery(
                 webhookID: id, sequence: event.sequence, eventID: event.event.id, eventType: event.event.type, attempt: attempt,
                 outcome: outcome.delivered ? "delivered" : "failed", statusCode: outcome.status, error: outcome.error,

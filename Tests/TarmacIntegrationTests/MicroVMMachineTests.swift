@@ -40,6 +40,9 @@ struct MicroVMMachineTests {
             let ip = try #require(view?["private_ip"] as? String)
             #expect(try await fetch("http://\(ip):8080/index.html") == "hello from tarmac\n")
             #expect(!RuntimeLeftovers.qemuProcesses(prefix: dev.prefix).isEmpty, "the machine is a QEMU process")
+            // /metrics shows the VM's QEMU process: CPU time and resident memory.
+            let metrics = String(decoding: try await dev.request("GET", "/metrics").1, as: UTF8.self)
+            #expect(metrics.contains("tarmac_machine_memory_bytes{machine_id=\"\(id)\",app=\"vm\",runtime=\"microvm\"}"), "\(metrics.suffix(2000))")
             // The post_start hook ran inside the guest (through tarmac-init's exec).
             #expect(try await dev.eventually {
                 try await dev.json("POST", "/v1/apps/vm/machines/\(id)/exec", body: ["command": ["cat", "/tmp/hooked"]]).1?["stdout"] as? String == "hooked\n"

@@ -13,6 +13,7 @@ import TarmacImage
 import TarmacNet
 import TarmacRuntime
 import TarmacStore
+import TarmacMetrics
 import TarmacWebhooks
 import TarmacSystem
 import UnixSignals
@@ -29,6 +30,7 @@ struct DevServer {
         guard geteuid() == 0 else {
             throw DevError("tarmac dev must run as root: it drives runc, mounts overlay file systems and creates network namespaces (try: sudo tarmac dev)")
         }
+        let metricsRegistry = TarmacMetrics.bootstrap()
         let root = settings.dataDirectory
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let token = try AdminToken.load(file: settings.tokenFile)
@@ -79,8 +81,9 @@ struct DevServer {
                 hosts: [Control.Host(id: agent.hostID, region: settings.region, runtime: driverName, api: HTTPAgentClient(endpoint: .unixSocket(path: settings.agentSocket), token: agentToken))],
                 logger: logger)
             try await control.bootstrap()
+            let metrics = MetricsExport(registry: metricsRegistry, agent: agent)
             let api = Application(
-                router: APIServer.makeRouter(control: control, configuration: .init(token: token.token)),
+                router: APIServer.makeRouter(control: control, configuration: .init(token: token.token, metrics: { await metrics.render() })),
                 server: .http1WebSocketUpgrade(
                     webSocketRouter: AppEventsWebSocket.makeRouter(control: control, configuration: .init(token: token.token))),
                 configuration: .init(address: .hostname(settings.apiHost, port: settings.apiPort), serverName: "tarmac"),
