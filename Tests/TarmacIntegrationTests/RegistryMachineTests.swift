@@ -93,3 +93,64 @@ struct RegistryMachineTests {
         }
     }
 }
+
+/// A pull that runs during a machine's launch does not hold up its other commands: stop and
+/// destroy during a slow pull answer at once, cancel it, and leave no partial layer behind.
+@Suite("Commands during a pull (real docker-registry behind a slow proxy)", .serialized)
+struct PullCancellationTests {
+    @Test("stop and destroy during a pull answer at once and leave no partial layer")
+    func stopAndDestroyDuringAPull() async throws {
+        let registry = try LocalRegistry()
+        try await registry.start()
+        defer { registry.stop() }
+        let proxy = try ThrottlingProxy(targetPort: registry.port, bytesPerSecond: 256 * 1024)
+        defer { proxy.stop() }
+        try await DevInstance.with { dev in
+            // A 6 MiB layer of random bytes: ~24 s through the proxy.
+            let source = dev.dataDirectory.appendingPathComponent("big-src")
+            try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+            var generator = SystemRandomNumberGenerator()
+            let bytes = (0..<(6 << 20) / 8).flatMap { _ in withUnsafeBytes(of: generator.next() as UInt64) { Array($0) } }
+            try Data(bytes).write(to: source.appendingPathComponent("blob.bin"))
+            #expect(try dev.cli(["image", "import", source.path, "big:v1", "--cmd", "sleep 1000"]).status == 0)
+            let push = try dev.cli(["image", "push", "big:v1", "\(registry.host)/big:v1"])
+            #expect(push.status == 0, "\(push.stderr)")
+            #expect(try dev.cli(["image", "rm", "big:v1"]).status == 0)
+            try await dev.createApp("slow")
+            let images = dev.dataDirectory.appendingPathComponent("images")
+
+            func startPulling() async throws -> String {
+                let machine = try await dev.createMachine(app: "slow", body: ["config": ["image": "\(proxy.host)/big:v1", "restart": ["policy": "no"]]])
+                let id = try #require(machine["id"] as? String)
+                #expect(try await dev.eventually {
+                    try await dev.events(app: "slow", id: id).contains { $0["status"] as? String == "pulling" }
+                }, "the pull started")
+                return id
+            }
+            func nothingPartial() throws -> Bool {
+                let staged = (try? FileManager.default.contentsOfDirectory(atPath: images.appendingPathComponent("tmp").path)) ?? []
+                let blobs = FileManager.default.enumerator(atPath: images.appendingPathComponent("blobs").path)?.compactMap { $0 as? String } ?? []
+                let big = try blobs.filter { name in
+                    let size = try FileManager.default.attributesOfItem(atPath: images.appendingPathComponent("blobs/\(name)").path)[.size] as? Int ?? 0
+                    return size > 1 << 20
+                }
+                return staged.isEmpty && big.isEmpty
+            }
+
+            let stopped = try await startPulling()
+            var began = ContinuousClock.now
+            let (stop, stopBody) = try await dev.json("POST", "/v1/apps/slow/machines/\(stopped)/stop")
+            #expect(stop == 200, "\(String(describing: stopBody))")
+            #expect(ContinuousClock.now - began < .seconds(2), "stop answered at once")
+            _ = try await dev.wait(app: "slow", id: stopped, state: "stopped", timeout: 10)
+            #expect(try await dev.eventually(timeout: .seconds(5)) { try nothingPartial() }, "no partial layer after the stop")
+
+            let destroyed = try await startPulling()
+            began = ContinuousClock.now
+            #expect(try await dev.request("DELETE", "/v1/apps/slow/machines/\(destroyed)?force=true").0 == 200)
+            #expect(ContinuousClock.now - began < .seconds(2), "destroy answered at once")
+            _ = try await dev.wait(app: "slow", id: destroyed, state: "destroyed", timeout: 10)
+            #expect(try await dev.eventually(timeout: .seconds(5)) { try nothingPartial() }, "no partial layer after the destroy")
+        }
+    }
+}

@@ -10,8 +10,9 @@ import Glibc
 /// Downloads one blob into a partial file in the store's staging area, hashing as it goes.
 ///
 /// The partial file is named after the digest (`tmp/download-<hex>`), so a pull interrupted
-/// half-way leaves it behind and the next pull re-hashes what is there and asks the registry
-/// for the rest with a `Range` request (starting again when the registry ignores `Range`).
+/// half-way (network, registry) leaves it behind and the next pull re-hashes what is there
+/// and asks the registry for the rest with a `Range` request (starting again when the
+/// registry ignores `Range`). A pull cancelled on purpose (its task cancelled) deletes it.
 /// The file is `flock`ed while in use, so two pulls (in this process or another) never write
 /// it at once; once verified it is moved, under the lock, into the pull's own staging
 /// directory. What is returned has been verified against the descriptor's digest and size; on
@@ -51,7 +52,15 @@ struct BlobDownload {
             try truncate(handle)
             hash = DigestCounter()
         }
-        try await transfer(handle, hash: &hash)
+        do {
+            try await transfer(handle, hash: &hash)
+        } catch where Task.isCancelled {
+            // Cancelled on purpose (the machine was stopped or destroyed during its pull):
+            // nobody is waiting for this blob, so its partial file goes too. A failure of
+            // the network or registry keeps it, for the next pull to resume.
+            try? FileManager.default.removeItem(at: partial)
+            throw error
+        }
         do {
             try handle.synchronize()
         } catch {
