@@ -5,6 +5,7 @@ import http.client
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 
@@ -146,3 +147,23 @@ class API:
             return response.status, json.loads(text) if text else None
         except json.JSONDecodeError:
             return response.status, text
+
+
+def install_deadline(max_seconds):
+    """SIGTERM/SIGINT/SIGHUP and a time limit of `max_seconds` raise `Deadline`, so the
+    benchmark stops where it is and cleans up."""
+    def on_signal(signum, _frame):
+        raise Deadline(f"signal {signum}" if signum != signal.SIGALRM else f"time limit of {max_seconds} s reached")
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
+        signal.signal(sig, on_signal)
+    signal.alarm(max_seconds)
+
+
+def write_results(path, results, log):
+    """Writes the results as sorted, indented JSON (the directory is created)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2, sort_keys=True)
+        f.write("\n")
+    log(f"results written to {path}")

@@ -50,7 +50,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import API, BenchError, Deadline, busy_cpu_ms, file_sha256, git_describe, loadavg, machine_info, ms, run, summary  # noqa: E402
+from benchlib import API, BenchError, Deadline, busy_cpu_ms, file_sha256, git_describe, install_deadline, loadavg, machine_info, ms, run, summary, write_results  # noqa: E402
 
 APP = "boot"
 IMAGE = "bootbench:v1"
@@ -736,12 +736,7 @@ def main():
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 
-    def on_signal(signum, _frame):
-        raise Deadline(f"signal {signum}" if signum != signal.SIGALRM else f"time limit of {args.max_seconds} s reached")
-
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
-        signal.signal(sig, on_signal)
-    signal.alarm(args.max_seconds)
+    install_deadline(args.max_seconds)
 
     bench = Bench(args)
     code = 0
@@ -750,11 +745,7 @@ def main():
         signal.alarm(0)
         print_report(results)
         if args.results:
-            os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
-            with open(args.results, "w") as f:
-                json.dump(results, f, indent=2, sort_keys=True)
-                f.write("\n")
-            log(f"results written to {args.results}")
+            write_results(args.results, results, log)
         t = results["targets"]
         if args.check_targets and not (t["b_over_a_met"] and t["c_over_b_met"] and t["b_median_met"]):
             log("a target is not met (--check-targets): exit 3")

@@ -28,7 +28,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import BenchError, Deadline, git_describe, machine_info, summary  # noqa: E402
+from benchlib import BenchError, Deadline, git_describe, install_deadline, machine_info, summary, write_results  # noqa: E402
 from machine_start import APP, IMAGE, Bench, log  # noqa: E402
 
 SECRET = "bench-webhook-secret-0123456789"
@@ -244,12 +244,7 @@ def main():
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
 
-    def on_signal(signum, _frame):
-        raise Deadline(f"signal {signum}" if signum != signal.SIGALRM else f"time limit of {args.max_seconds} s reached")
-
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
-        signal.signal(sig, on_signal)
-    signal.alarm(args.max_seconds)
+    install_deadline(args.max_seconds)
     bench = EventBench(args)
     code = 0
     try:
@@ -257,11 +252,7 @@ def main():
         signal.alarm(0)
         print_report(results)
         if args.results:
-            os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
-            with open(args.results, "w") as f:
-                json.dump(results, f, indent=2, sort_keys=True)
-                f.write("\n")
-            log(f"results written to {args.results}")
+            write_results(args.results, results, log)
     except (BenchError, Deadline, OSError, http.client.HTTPException, KeyError, ValueError) as error:
         log(f"FAILED: {error}")
         if bench.dev is not None:

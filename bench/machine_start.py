@@ -37,7 +37,7 @@ import sys
 import threading
 import time
 
-from benchlib import API, BenchError, Deadline, busy_cpu_ms, file_sha256, git_describe, loadavg, machine_info, ms, run, summary  # noqa: E402
+from benchlib import API, BenchError, Deadline, busy_cpu_ms, file_sha256, git_describe, install_deadline, loadavg, machine_info, ms, run, summary, write_results  # noqa: E402
 
 APP = "bench"
 IMAGE = "bench:v1"
@@ -1065,12 +1065,7 @@ def main():
     if args.iterations < 2:
         parser.error("--iterations must be at least 2")
 
-    def on_signal(signum, _frame):
-        raise Deadline(f"signal {signum}" if signum != signal.SIGALRM else f"time limit of {args.max_seconds} s reached")
-
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
-        signal.signal(sig, on_signal)
-    signal.alarm(args.max_seconds + args.wait_idle)
+    install_deadline(args.max_seconds + args.wait_idle)
 
     bench = Bench(args)
     code = 0
@@ -1081,13 +1076,8 @@ def main():
             print(f"\ntarmac dev --runtime {args.runtime} threads: {json.dumps(results['dev_threads'], sort_keys=True)}")
         else:
             print_report(results)
-        path = args.results
-        if path:
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            with open(path, "w") as f:
-                json.dump(results, f, indent=2, sort_keys=True)
-                f.write("\n")
-            log(f"results written to {path}")
+        if args.results:
+            write_results(args.results, results, log)
         targets = results.get("targets", {"ratio_met": True, "api_median_met": True})
         if args.check_targets and not (targets["ratio_met"] and targets["api_median_met"]):
             log("a target is not met (--check-targets): exit 3")

@@ -23,8 +23,4 @@ enum AgentMetrics {
     }
 
     static let scrapeFailures = Counter(label: "tarmac_machine_metrics_scrape_failures_total")
-
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-    }
 }

@@ -38,7 +38,7 @@ struct HookRunner: Sendable {
             status = "failed"
         }
         let elapsed = ContinuousClock.now - started
-        request["duration_ms"] = .number(Double(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+        request["duration_ms"] = .number(Double(elapsed.wholeMilliseconds))
         return environment.machineEvent(type: "hook", status: status, request: .object(request))
     }
 

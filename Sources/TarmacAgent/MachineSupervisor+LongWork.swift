@@ -59,7 +59,7 @@ extension MachineSupervisor.Loop {
                 .failed("the launch was cancelled by a stop or destroy")
             }
             let result = if case .running = outcome { "started" } else { "failed" }
-            AgentMetrics.startDuration(runtime: runtime, outcome: result).recordNanoseconds(AgentMetrics.nanoseconds(ContinuousClock.now - began))
+            AgentMetrics.startDuration(runtime: runtime, outcome: result).recordNanoseconds((ContinuousClock.now - began).wholeNanoseconds)
             supervisor.post(.launchOutcome(outcome, generation: generation))
         }
     }

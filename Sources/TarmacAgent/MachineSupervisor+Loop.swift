@@ -257,7 +257,7 @@ extension MachineSupervisor {
             if state != .started { stopHealthChecks() }
             if state == .stopping, stopBegan == nil { stopBegan = .now }
             if state != .stopping, let began = stopBegan {
-                AgentMetrics.stopDuration(runtime: environment.driver.name).recordNanoseconds(AgentMetrics.nanoseconds(ContinuousClock.now - began))
+                AgentMetrics.stopDuration(runtime: environment.driver.name).recordNanoseconds((ContinuousClock.now - began).wholeNanoseconds)
                 stopBegan = nil
             }
             do {

@@ -131,7 +131,7 @@ struct WebhookWorker: Sendable {
         let started = ContinuousClock.now
         func elapsed() -> Int {
             let duration = ContinuousClock.now - started
-            return Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+            return Int(duration.wholeMilliseconds)
         }
         do {
             let response = try await client.execute(request, timeout: TimeAmount(configuration.requestTimeout))
