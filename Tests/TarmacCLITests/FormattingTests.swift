@@ -19,6 +19,18 @@ import Testing
         #expect(EventFormatting.detail(killed) == "exit_code=137 signal=SIGKILL oom_killed requested_stop")
     }
 
+    @Test func checkHookAndWebhookEventDetails() {
+        func event(_ type: String, _ request: [String: JSONValue]) -> MachineEvent {
+            MachineEvent(id: "x", type: type, status: "s", source: "flyd", timestamp: 0, request: .object(request))
+        }
+        #expect(EventFormatting.detail(event("check", ["check": .string("alive"), "output": .string("TCP connect 10.0.0.2:80: Success")]))
+            == "check=alive output=\"TCP connect 10.0.0.2:80: Success\"")
+        #expect(EventFormatting.detail(event("hook", ["hook": .string("pre_stop"), "index": .number(1), "exit_code": .number(0), "duration_ms": .number(12)]))
+            == "hook=pre_stop[1] exit_code=0 12ms")
+        #expect(EventFormatting.detail(event("webhook", ["webhook_id": .string("wh_1"), "reason": .string("10 failed")]))
+            == "webhook=wh_1 reason=\"10 failed\"")
+    }
+
     @Test func eventRows() throws {
         let events = try #require(try machine().events)
         #expect(EventFormatting.row(events[1]) == ["2023-10-31T02:30:10.000Z", "start", "started", "flyd", ""])
@@ -41,8 +53,13 @@ import Testing
         let machine = try machine()
         let now = try #require(Timestamps.parseRFC3339("2023-10-31T02:31:26Z"))
         #expect(MachineFormatting.listRow(machine, now: now) == [
-            "1857156b526dd8", "aged-wind-2649", "started", "local", "nginx:latest", "fdaa:0:18:a7b:196:e274:9ce1:2", "container", "1m ago",
+            "1857156b526dd8", "aged-wind-2649", "started", "1/1 passing", "local", "nginx:latest", "fdaa:0:18:a7b:196:e274:9ce1:2", "container", "1m ago",
         ])
+        var failing = machine
+        failing.checks = [.init(name: "a", status: "passing", output: "", updatedAt: nil), .init(name: "b", status: "critical", output: "", updatedAt: nil)]
+        #expect(MachineFormatting.checks(failing) == "1/2 passing, 1 critical")
+        failing.checks = nil
+        #expect(MachineFormatting.checks(failing) == "-")
         let details = MachineStatusCommand.render(machine, events: machine.events ?? [], now: now)
         #expect(details.contains("Command:      nginx -g 'daemon off;'"))
         #expect(details.contains("Guest:        1 shared CPU, 256 MB"))

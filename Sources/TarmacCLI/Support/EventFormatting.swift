@@ -29,6 +29,15 @@ enum EventFormatting {
             if let percent = number(request["percent"]) { parts.append("\(percent)%") }
         }
         if let count = number(request["restart_count"]), count > 0 { parts.append("restart_count=\(count)") }
+        // Health checks (`check`, `restart`/`unhealthy`), lifecycle hooks (`hook`), webhooks.
+        if let check = request["check"]?.stringValue { parts.append("check=\(check)") }
+        if let hook = request["hook"]?.stringValue {
+            parts.append("hook=\(hook)[\(number(request["index"]) ?? 0)]")
+            if let code = number(request["exit_code"]) { parts.append("exit_code=\(code)") }
+            if let milliseconds = number(request["duration_ms"]) { parts.append("\(milliseconds)ms") }
+        }
+        if let webhook = request["webhook_id"]?.stringValue { parts.append("webhook=\(webhook)") }
+        if let output = request["output"]?.stringValue, !output.isEmpty { parts.append("output=\"\(output)\"") }
         for key in ["error", "message", "reason"] {
             if let text = request[key]?.stringValue, !text.isEmpty { parts.append("\(key)=\"\(text)\"") }
         }

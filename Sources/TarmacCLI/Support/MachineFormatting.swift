@@ -3,14 +3,22 @@ import TarmacModel
 
 /// Tables and detail views of machines.
 enum MachineFormatting {
-    static let listHeaders = ["ID", "NAME", "STATE", "REGION", "IMAGE", "PRIVATE IP", "RUNTIME", "UPDATED"]
+    static let listHeaders = ["ID", "NAME", "STATE", "CHECKS", "REGION", "IMAGE", "PRIVATE IP", "RUNTIME", "UPDATED"]
 
     static func listRow(_ machine: Machine, now: Date) -> [String] {
         let state = machine.cordoned ? "\(machine.state) (cordoned)" : machine.state
         return [
-            machine.id, machine.name, state, machine.region, image(machine), machine.privateIP,
+            machine.id, machine.name, state, checks(machine), machine.region, image(machine), machine.privateIP,
             machine.runtime ?? "", TimeFormatting.relative(rfc3339: machine.updatedAt, now: now),
         ]
+    }
+
+    /// `2/3 passing` (with `1 critical` when any fails), `-` without checks.
+    static func checks(_ machine: Machine) -> String {
+        guard let checks = machine.checks, !checks.isEmpty else { return "-" }
+        let passing = checks.filter { $0.status == CheckState.passing.rawValue }.count
+        let critical = checks.filter { $0.status == CheckState.critical.rawValue }.count
+        return "\(passing)/\(checks.count) passing" + (critical > 0 ? ", \(critical) critical" : "")
     }
 
     /// The image as the user wrote it in the config, else from `image_ref`.
