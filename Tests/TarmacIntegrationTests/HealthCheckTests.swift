@@ -78,6 +78,20 @@ struct HealthCheckTests {
                 return view?["state"] as? String == "started" && Self.states(view) == expected
             }, "\(String(describing: view))")
 
+            // After a kill -9 of tarmac dev the re-adopted machine is probed again: its service
+            // going away restarts it a second time.
+            dev.kill9()
+            try await dev.launch()
+            let (again, _) = try await dev.json("POST", path + "/exec", body: ["command": ["sh", "-c", "kill $(cat /tmp/httpd.pid)"]])
+            #expect(again == 200)
+            #expect(try await dev.eventually(timeout: .seconds(30)) {
+                try await dev.events(app: "health", id: id).filter { $0["type"] as? String == "restart" && $0["status"] as? String == "unhealthy" }.count == 2
+            }, "probes run after re-adoption")
+            #expect(try await dev.eventually(timeout: .seconds(30)) {
+                view = try await dev.json("GET", path).1
+                return view?["state"] as? String == "started" && Self.states(view) == expected
+            }, "\(String(describing: view))")
+
             // Check events are on the app's live feed too.
             let (_, feed) = try await dev.jsonArray("GET", "/tarmac/v1/apps/health/events?limit=100")
             let feedTypes = feed.compactMap { ($0["event"] as? [String: Any])?["type"] as? String }
