@@ -104,8 +104,9 @@ import TarmacGuestProtocol
         let clock = ContinuousClock()
         let start = clock.now
         await #expect(throws: RuntimeError.self) { try await GuestChannel.connect(socketPath: path, timeout: .milliseconds(300)) }
-        // Generous bound for a loaded CI host: the point is that it gives up, not how fast.
-        #expect(clock.now - start < .seconds(5))
+        // Generous bound for a loaded CI host (parallel tests on 2 cores): the point is that
+        // it gives up, not how fast.
+        #expect(clock.now - start < .seconds(30))
     }
 
     @Test func cancellingARequestReturnsPromptly() async throws {
