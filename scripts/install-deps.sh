@@ -9,7 +9,7 @@ packages=(runc tini busybox-static iproute2 iptables e2fsprogs procps curl ca-ce
 packages+=(qemu-system-x86 qemu-utils lz4 cpio)
 # Extra packages for benchmarks and tests: pass --with-test-tools.
 if [[ "${1:-}" == "--with-test-tools" ]]; then
-  packages+=(wrk python3 docker-registry apache2-utils skopeo zstd)
+  packages+=(wrk python3 docker-registry apache2-utils skopeo zstd openssl)
 fi
 
 missing=()

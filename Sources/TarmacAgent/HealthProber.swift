@@ -45,7 +45,10 @@ struct NetworkHealthProber: HealthProber {
     }
 
     private func http(_ check: HealthCheck, address: String) async -> ProbeResult {
-        let url = "\(check.scheme)://\(address):\(check.port)\(check.path)"
+        // With `tls_server_name`, the request names that host (SNI, certificate check, Host
+        // header) and a client of its own connects it to the machine's address.
+        let serverName = check.scheme == "https" ? check.tlsServerName.flatMap { $0.isEmpty ? nil : $0 } : nil
+        let url = "\(check.scheme)://\(serverName ?? address):\(check.port)\(check.path)"
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: check.method)
         for header in check.headers {
@@ -58,6 +61,16 @@ struct NetworkHealthProber: HealthProber {
             tls.certificateVerification = .none
             request.tlsConfiguration = tls
         }
+        guard let serverName else { return await send(request, check: check, url: url, client: client) }
+        var configuration = HTTPClient.Configuration()
+        configuration.dnsOverride = [serverName: address]
+        let dedicated = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        let result = await send(request, check: check, url: url, client: dedicated)
+        try? await dedicated.shutdown()
+        return result
+    }
+
+    private func send(_ request: HTTPClientRequest, check: HealthCheck, url: String, client: HTTPClient) async -> ProbeResult {
         do {
             let response = try await client.execute(request, timeout: TimeAmount(check.timeout.duration))
             let body = try? await response.body.collect(upTo: 4096)
@@ -75,6 +88,5 @@ struct NetworkHealthProber: HealthProber {
         if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .connectTimeout { return "timed out" }
         if let error = error as? NIOConnectionError, let first = error.connectionErrors.first { return "\(first.error)" }
         return "\(error)"
-        
     }
 }

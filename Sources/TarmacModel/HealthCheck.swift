@@ -13,6 +13,9 @@ public struct HealthCheck: Sendable, Hashable, Codable {
     public var path: String
     public var scheme: String
     public var tlsSkipVerify: Bool
+    /// HTTPS checks: the name to request and verify the certificate for (SNI), while
+    /// connecting to the machine's address.
+    public var tlsServerName: String?
     public var headers: [MachineCheck.Header]
     /// Whether failing takes the machine out of load balancing: `kind: readiness` for
     /// top-level checks, always for service checks.
@@ -34,6 +37,7 @@ public struct HealthCheck: Sendable, Hashable, Codable {
         path = check.path ?? "/"
         scheme = check.protocol ?? "http"
         tlsSkipVerify = check.tlsSkipVerify ?? false
+        tlsServerName = check.tlsServerName
         headers = check.headers ?? []
         self.readiness = readiness
         restartAfter = check.restartAfter

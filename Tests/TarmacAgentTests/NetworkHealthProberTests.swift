@@ -63,3 +63,52 @@ struct NetworkHealthProberTests {
         #expect(!refused.passed && refused.output.hasPrefix("HTTP GET http://127.0.0.1:1/up: "), "\(refused.output)")
     }
 }
+
+/// HTTPS checks against `openssl s_server` with a self-signed certificate for `web.internal`.
+@Suite("NetworkHealthProber over HTTPS", .serialized)
+struct NetworkHealthProberTLSTests {
+    @Test("tls_server_name is requested while the probe connects to the machine's address; an untrusted certificate fails unless tls_skip_verify")
+    func serverName() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-tls-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cert = directory.appendingPathComponent("cert.pem").path, key = directory.appendingPathComponent("key.pem").path
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        make.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=web.internal",
+                          "-addext", "subjectAltName=DNS:web.internal", "-keyout", key, "-out", cert]
+        make.standardOutput = FileHandle.nullDevice
+        make.standardError = FileHandle.nullDevice
+        try make.run()
+        make.waitUntilExit()
+        try #require(make.terminationStatus == 0)
+        let port = Int.random(in: 30_000...39_000)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        server.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", cert, "-key", key, "-www", "-quiet"]
+        server.standardInput = Pipe()
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        let prober = NetworkHealthProber()
+        func check(skipVerify: Bool, name: String?) -> HealthCheck {
+            HealthCheck(name: "tls", check: MachineCheck(
+                type: .http, port: port, timeout: GoDuration(seconds: 2), path: "/", protocol: "https",
+                tlsSkipVerify: skipVerify, tlsServerName: name), defaultPort: nil, readiness: false)
+        }
+        var named = ProbeResult(passed: false, output: "")
+        for _ in 0..<50 {
+            named = await prober.probe(check(skipVerify: true, name: "web.internal"), address: "127.0.0.1")
+            if named.passed { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(named.passed, "\(named.output)")
+        #expect(named.output.hasPrefix("HTTP GET https://web.internal:\(port)/: 200"), "\(named.output)")
+        let untrusted = await prober.probe(check(skipVerify: false, name: "web.internal"), address: "127.0.0.1")
+        #expect(!untrusted.passed, "a self-signed certificate is not trusted: \(untrusted.output)")
+    }
+}
