@@ -5,7 +5,7 @@ import TarmacControl
 import TarmacModel
 
 /// `/tarmac/v1/apps/{app}/webhooks`: create (201, the secret is not echoed), list, show,
-/// delete, and each webhook's delivery log.
+/// enable (after an automatic disabling), delete, and each webhook's delivery log.
 extension Handlers {
     static let webhooksPath = "/tarmac/v1/apps/{app_name}/webhooks"
 
@@ -19,6 +19,9 @@ extension Handlers {
         }
         table.add(.get, Self.webhooksPath + "/{webhook_id}") { _, context in
             JSONResponse.make(try await control().webhook(app: try context.parameters.require("app_name"), id: try context.parameters.require("webhook_id")))
+        }
+        table.add(.post, Self.webhooksPath + "/{webhook_id}/enable") { _, context in
+            JSONResponse.make(try await control().enableWebhook(app: try context.parameters.require("app_name"), id: try context.parameters.require("webhook_id")))
         }
         table.add(.delete, Self.webhooksPath + "/{webhook_id}") { _, context in
             try await control().deleteWebhook(app: try context.parameters.require("app_name"), id: try context.parameters.require("webhook_id"))

@@ -16,6 +16,11 @@ extension APIRequest {
         tarmac(.get, ["apps", app, "webhooks", id])
     }
 
+    /// `POST /tarmac/v1/apps/{app}/webhooks/{id}/enable` → ``Webhook``.
+    public static func enableWebhook(app: String, id: String) -> APIRequest {
+        tarmac(.post, ["apps", app, "webhooks", id, "enable"])
+    }
+
     /// `DELETE /tarmac/v1/apps/{app}/webhooks/{id}` → 200.
     public static func deleteWebhook(app: String, id: String) -> APIRequest {
         tarmac(.delete, ["apps", app, "webhooks", id])

@@ -30,6 +30,17 @@ extension Control {
         try await webhookRecord(app: app, id: id).webhook
     }
 
+    /// Turns a (disabled) webhook back on. It resumes from its cursor, so the events that
+    /// came while it was off are delivered too.
+    public func enableWebhook(app: String, id: String) async throws -> Webhook {
+        _ = try await webhookRecord(app: app, id: id)
+        guard let record = try await store.enableWebhook(id: id) else {
+            throw ControlError(.notFound, "webhook not found: app \(app) has no webhook \(id)")
+        }
+        webhookSignal.added(id)
+        return record.webhook
+    }
+
     public func deleteWebhook(app: String, id: String) async throws {
         _ = try await webhookRecord(app: app, id: id)
         _ = try await store.deleteWebhook(id: id)

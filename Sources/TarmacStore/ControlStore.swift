@@ -61,6 +61,8 @@ public protocol ControlStore: Sendable {
     func webhook(id: String) async throws -> WebhookRecord?
     /// Removes a webhook and its delivery log; false when there was none.
     func deleteWebhook(id: String) async throws -> Bool
+    /// Turns a webhook back on (failures reset, disabled reason cleared); nil when there is none.
+    func enableWebhook(id: String) async throws -> WebhookRecord?
     /// Moves a webhook's cursor past events it does not deliver (never backwards).
     func saveWebhookCursor(id: String, cursor: Int64) async throws
     /// Writes one delivery attempt (see `WebhookAttempt`); false when the webhook is gone.

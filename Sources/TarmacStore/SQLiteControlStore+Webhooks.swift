@@ -42,7 +42,16 @@ extension SQLiteControlStore {
     }
 
     public func saveWebhookCursor(id: String, cursor: Int64) async throws {
-        try await modifyWebhook(id: id) { $0.webhook.cursor = max($0.webhook.cursor, cursor) }
+        _ = try await modifyWebhook(id: id) { $0.webhook.cursor = max($0.webhook.cursor, cursor) }
+    }
+
+    public func enableWebhook(id: String) async throws -> WebhookRecord? {
+        try await modifyWebhook(id: id) { record in
+            record.webhook.enabled = true
+            record.webhook.consecutiveFailures = 0
+            record.webhook.disabledAt = nil
+            record.webhook.disabledReason = nil
+        }
     }
 
     public func recordWebhookAttempt(_ attempt: WebhookAttempt) async throws -> Bool {
@@ -74,15 +83,17 @@ extension SQLiteControlStore {
         return try texts.map { try decode(WebhookDelivery.self, $0) }
     }
 
-    private func modifyWebhook(id: String, _ change: @escaping @Sendable (inout WebhookRecord) -> Void) async throws {
+    /// Reads, changes and writes one webhook in a transaction; nil when there is none.
+    private func modifyWebhook(id: String, _ change: @escaping @Sendable (inout WebhookRecord) -> Void) async throws -> WebhookRecord? {
         let encoder = self.encoder
         let decoder = self.decoder
-        try await pool.write { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT document FROM webhooks WHERE id = ?", arguments: [id]) else { return }
+        return try await pool.write { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT document FROM webhooks WHERE id = ?", arguments: [id]) else { return nil }
             var record = try decoder.decode(WebhookRecord.self, from: Data(text.utf8))
             change(&record)
             let document = String(decoding: try encoder.encode(record), as: UTF8.self)
             try db.execute(sql: "UPDATE webhooks SET document = ? WHERE id = ?", arguments: [document, id])
+            return record
         }
     }
 }

@@ -14,7 +14,7 @@ import Testing
         "GET /tarmac/v1/apps/{app_name}/events", "GET /tarmac/v1/apps/{app_name}/events/sse",
         "POST /tarmac/v1/apps/{app_name}/webhooks", "GET /tarmac/v1/apps/{app_name}/webhooks",
         "GET /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}", "DELETE /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}",
-        "GET /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}/deliveries",
+        "GET /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}/deliveries", "POST /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}/enable",
         "GET /v1/apps/{app_name}/machines/{machine_id}/ps",
         "GET /v1/apps/{app_name}/machines", "POST /v1/apps/{app_name}/machines",
         "GET /v1/apps/{app_name}/machines/{machine_id}", "POST /v1/apps/{app_name}/machines/{machine_id}",

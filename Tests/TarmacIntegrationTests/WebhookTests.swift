@@ -74,6 +74,19 @@ struct WebhookTests {
                     receiver.deliveries.contains { $0.path == "ok" && $0.eventType == "webhook" && $0.request["webhook_id"] == failing }
                 }, "the good webhook is told the failing one was disabled")
 
+                // Enabled again, it resumes from where it stopped (and, still failing, is
+                // disabled again after 5 more attempts).
+                let enabled = try dev.cli(["webhooks", "enable", failing, "-a", "hooks", "--json"])
+                #expect(enabled.status == 0, "\(enabled.stderr)")
+                let reenabled = try JSONSerialization.jsonObject(with: Data(enabled.stdout.utf8)) as? [String: Any]
+                #expect(reenabled?["enabled"] as? Bool == true && reenabled?["consecutive_failures"] as? Int == 0 && reenabled?["disabled_reason"] == nil)
+                #expect(try await dev.eventually(timeout: .seconds(30)) {
+                    let attempts = try await dev.jsonArray("GET", base + "/\(failing)/deliveries").1.count
+                    let state = try await dev.json("GET", base + "/\(failing)").1?["enabled"] as? Bool
+                    return attempts == 10 && state == false
+                })
+                #expect(try await dev.request("POST", base + "/wh_nope/enable").0 == 404)
+
                 // The good receiver goes down; the machine stops; the server is killed while
                 // deliveries fail. After a restart (receiver back) nothing is missing.
                 receiver.setFailing(true)

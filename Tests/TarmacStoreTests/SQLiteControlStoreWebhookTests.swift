@@ -72,6 +72,9 @@ struct SQLiteControlStoreWebhookTests {
             #expect(feed.last?.machineID == "")
             #expect(try await store.recentAppEvents(appName: "web", limit: 1).map(\.event.type) == ["webhook"])
             #expect(try await store.webhook(id: disabled.id)?.webhook.enabled == false)
+            let enabled = try await store.enableWebhook(id: disabled.id)
+            #expect(enabled?.webhook.enabled == true && enabled?.webhook.consecutiveFailures == 0 && enabled?.webhook.disabledReason == nil)
+            #expect(try await store.enableWebhook(id: "wh_missing") == nil)
             try await store.deleteApp(named: "web")
             #expect(try await store.webhooks(appName: nil).isEmpty, "an app's webhooks end with it")
         }
