@@ -27,7 +27,10 @@ struct MicroVMMachineTests {
                 "config": [
                     "image": "\(registry.host)/app:v1", "init": ["cmd": Self.httpd], "restart": ["policy": "no"],
                     "checks": ["web": ["type": "http", "port": 8080, "path": "/index.html", "interval": "1s", "kind": "readiness"]],
-                    "hooks": ["post_start": [["exec": ["sh", "-c", "echo hooked > /tmp/hooked"]]]],
+                    "hooks": [
+                        "post_start": [["exec": ["sh", "-c", "echo hooked > /tmp/hooked"]]],
+                        "pre_stop": [["exec": ["sh", "-c", "echo bye"], "timeout": "5s"]],
+                    ],
                 ],
             ])
             let id = try #require(machine["id"] as? String)
@@ -101,6 +104,11 @@ struct MicroVMMachineTests {
                 let running = RuntimeLeftovers.qemuProcesses(prefix: dev.prefix)
                 return now?["state"] as? String == "started" && !running.isEmpty && running != qemu
             })
+            // The restart's stop ran the pre_stop hook inside the guest first.
+            let preStop = try await dev.events(app: "vm", id: id).first {
+                $0["type"] as? String == "hook" && ($0["request"] as? [String: Any])?["hook"] as? String == "pre_stop"
+            }
+            #expect(preStop?["status"] as? String == "ok" && (preStop?["request"] as? [String: Any])?["stdout"] as? String == "bye\n", "\(String(describing: preStop))")
             let (_, afterRestart) = try await dev.json("GET", "/v1/apps/vm/machines/\(id)")
             #expect(afterRestart?["instance_id"] as? String == instance)
             #expect(try await fetch("http://\(ip):8080/index.html") == "hello from tarmac\n")
