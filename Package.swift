@@ -115,7 +115,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacAgent", dependencies: [
-            "TarmacModel", "TarmacAgentProtocol", "TarmacRuntime", "TarmacImage", "TarmacNet", "TarmacSystem", "TarmacMetrics",
+            "TarmacModel", "TarmacAgentProtocol", "TarmacRuntime", "TarmacImage", "TarmacNet", "TarmacSystem", "TarmacMetrics", "CTarmacLinux",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

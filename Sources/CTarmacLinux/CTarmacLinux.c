@@ -2,6 +2,8 @@
 #include "CTarmacLinux.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -72,4 +74,8 @@ int tarmac_epoll_wait(int epoll_fd, uint64_t *tokens, int capacity, int timeout_
     int count = epoll_wait(epoll_fd, events, capacity, timeout_ms);
     for (int i = 0; i < count; i++) tokens[i] = events[i].data.u64;
     return count;
+}
+
+int tarmac_punch_hole(int fd, long long offset, long long length) {
+    return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)length);
 }

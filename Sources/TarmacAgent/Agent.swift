@@ -92,6 +92,7 @@ public final class Agent: AgentAPI, Service {
         logger.info("agent running", metadata: ["host_id": "\(identity)", "machines": "\(known.count)", "runtime": "\(environment.driver.name)"])
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
+                group.addTask { await self.collectLogs() }
                 for await launch in self.launches {
                     group.addTask {
                         await launch.supervisor.run(record: launch.record, adopt: launch.adopt, persisted: launch.persisted)
@@ -101,6 +102,23 @@ public final class Agent: AgentAPI, Service {
                     }
                 }
             }
+        }
+    }
+
+    /// Collects the machines' raw logs into records (`LogCollector`) every 250 ms, and once
+    /// an hour deletes the logs of machines gone for longer than the retention period.
+    private func collectLogs() async {
+        let collector = LogCollector(directory: environment.logsDirectory)
+        var lastExpiry: ContinuousClock.Instant?
+        while !Task.isCancelled {
+            collector.collectAll()
+            if lastExpiry.map({ ContinuousClock.now - $0 >= .seconds(3600) }) ?? true {
+                let live = Set(supervisors.withLock { Array($0.keys) })
+                let expired = collector.expire(live: live)
+                if !expired.isEmpty { logger.info("deleted the logs of machines destroyed more than the retention period ago", metadata: ["machine_ids": "\(expired)"]) }
+                lastExpiry = .now
+            }
+            guard (try? await environment.clock.sleep(for: .milliseconds(250))) != nil else { return }
         }
     }
 

@@ -193,6 +193,12 @@ struct MachineLifecycleTests {
             _ = try await dev.wait(app: "env", id: id, state: "stopped")
             let log = try String(contentsOf: dev.dataDirectory.appendingPathComponent("agent/logs/\(id).log"), encoding: .utf8)
             #expect(log.contains("overridden 1 env /"))
+            // The agent collects the line into the machine's timestamped records.
+            let records = dev.dataDirectory.appendingPathComponent("agent/logs/\(id).jsonl")
+            #expect(try await dev.eventually(timeout: .seconds(5)) {
+                let text = (try? String(contentsOf: records, encoding: .utf8)) ?? ""
+                return text.contains("\"m\":\"overridden 1 env /\"") && text.contains("\"n\":1")
+            }, "\((try? String(contentsOf: records, encoding: .utf8)) ?? "no records")")
 
             let exec = try await dev.createMachine(app: "env", body: ["config": [
                 "image": "busybox-test", "init": ["exec": ["sh", "-c", "echo exec-wins"], "cmd": ["false"]], "restart": ["policy": "no"],

@@ -11,6 +11,10 @@
 /// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are reparented to this process.
 int tarmac_set_child_subreaper(void);
 
+/// Frees the blocks of bytes [offset, offset + length) of a file, keeping its size
+/// (fallocate PUNCH_HOLE | KEEP_SIZE); 0 or -1 with errno.
+int tarmac_punch_hole(int fd, long long offset, long long length);
+
 /// prctl(PR_SET_NAME): names the calling thread (its `comm`, 15 bytes at most).
 int tarmac_set_thread_name(const char *name);
 

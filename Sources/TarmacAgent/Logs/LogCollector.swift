@@ -1,0 +1,177 @@
+import CTarmacLinux
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns the raw machine logs into bounded, timestamped records. Containers' stdout/stderr
+/// and microVMs' consoles append to `<directory>/<id>.log` (O_APPEND, so the workload never
+/// waits for Tarmac); each pass reads what is new, cuts it into lines, stamps them with the
+/// time of the pass and appends them as `LogRecord`s to `<id>.jsonl`, which is rotated at
+/// `maxBytes` (`.jsonl.1`, `.jsonl.2`… up to `keep` files). The bytes consumed are given back
+/// to the file system (`PUNCH_HOLE`: the raw file keeps its size, so the writer's offsets stay
+/// valid, but uses no blocks for what was collected, except its last 64 KiB). Where a machine's raw log was read up to
+/// is kept in `<id>.offset`, written after its records, so a crash repeats at most one pass of
+/// lines, never loses one. Logs outlive their machine: `expire` deletes those of machines the
+/// agent no longer has once nothing was written for `retention`.
+public struct LogCollector: Sendable {
+    public var directory: String
+    public var maxBytes: Int64 = 10 << 20
+    public var keep = 3
+    public var retention: Duration = .seconds(7 * 86_400)
+    /// Longer lines are cut into pieces of this many bytes.
+    public var maxLine = 16 << 10
+    /// At most this much of a raw log is read per pass.
+    public var maxRead = 4 << 20
+    /// Collected bytes at the end of a raw log that are not freed.
+    static let keptTail: Int64 = 64 << 10
+
+    public init(directory: String) { self.directory = directory }
+
+    func rawPath(_ id: String) -> String { directory + "/" + id + ".log" }
+    func recordsPath(_ id: String, generation: Int = 0) -> String {
+        directory + "/" + id + ".jsonl" + (generation == 0 ? "" : ".\(generation)")
+    }
+    func offsetPath(_ id: String) -> String { directory + "/" + id + ".offset" }
+
+    /// Machine IDs that have a raw log.
+    func machinesWithLogs() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".log") }.map { String($0.dropLast(4)) }.sorted()
+    }
+
+    /// One pass over every raw log; returns the number of lines collected.
+    @discardableResult
+    public func collectAll(now: Date = Date()) -> Int {
+        machinesWithLogs().reduce(0) { $0 + ((try? collect($1, now: now)) ?? 0) }
+    }
+
+    /// Collects what is new in one machine's raw log.
+    @discardableResult
+    public func collect(_ id: String, now: Date = Date()) throws -> Int {
+        let fd = open(rawPath(id), O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var (offset, next) = readOffset(id)
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return 0 }
+        // A raw log shorter than what was read was replaced: start it over.
+        if Int64(info.st_size) < offset { offset = 0 }
+        let available = Int64(info.st_size) - offset
+        guard available > 0 else { return 0 }
+        var bytes = [UInt8](repeating: 0, count: Int(min(available, Int64(maxRead))))
+        let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
+        guard count > 0 else { return 0 }
+        bytes.removeLast(bytes.count - count)
+        let (lines, consumed) = Self.split(bytes, maxLine: maxLine)
+        guard consumed > 0 else { return 0 }
+        let stamp = Int64(now.timeIntervalSince1970 * 1_000_000_000)
+        var records: [LogRecord] = []
+        for line in lines {
+            records.append(LogRecord(timestamp: stamp, number: next, message: String(decoding: line, as: UTF8.self)))
+            next += 1
+        }
+        try append(records, to: id)
+        offset += Int64(consumed)
+        try writeOffset(id, offset: offset, next: next)
+        // The newest collected bytes stay in place for readers of the raw log's tail (the
+        // microVM driver quotes the console's last lines in errors).
+        let freed = (offset - Self.keptTail) / 4096 * 4096
+        if freed > 0 { _ = tarmac_punch_hole(fd, 0, freed) }
+        return records.count
+    }
+
+    /// Complete lines of `bytes` (without their newline; longer ones cut at `maxLine`) and
+    /// how many bytes they used; a last line without newline waits for the rest.
+    static func split(_ bytes: [UInt8], maxLine: Int) -> ([ArraySlice<UInt8>], Int) {
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "\n") {
+                lines.append(bytes[start..<index])
+                start = index + 1
+            } else if index - start == maxLine {
+                // A full piece; this byte begins the next one.
+                lines.append(bytes[start..<index])
+                start = index
+            }
+            index += 1
+        }
+        return (lines, start)
+    }
+
+    private func append(_ records: [LogRecord], to id: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        var data = Data()
+        for record in records {
+            data.append(try encoder.encode(record))
+            data.append(UInt8(ascii: "\n"))
+        }
+        let path = recordsPath(id)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
+        if let size, size > 0, size + Int64(data.count) > maxBytes { try rotate(id) }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(fd) }
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == data.count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+
+    /// `.jsonl` → `.jsonl.1` → … ; the oldest beyond `keep` files is deleted.
+    private func rotate(_ id: String) throws {
+        let oldest = keep - 1
+        unlink(recordsPath(id, generation: oldest))
+        if oldest >= 1 {
+            for generation in stride(from: oldest - 1, through: 0, by: -1) {
+                rename(recordsPath(id, generation: generation), recordsPath(id, generation: generation + 1))
+            }
+        }
+    }
+
+    func readOffset(_ id: String) -> (offset: Int64, next: Int64) {
+        guard let text = try? String(contentsOfFile: offsetPath(id), encoding: .utf8) else { return (0, 1) }
+        let parts = text.split(whereSeparator: \.isWhitespace).compactMap { Int64($0) }
+        guard parts.count == 2 else { return (0, 1) }
+        return (parts[0], parts[1])
+    }
+
+    private func writeOffset(_ id: String, offset: Int64, next: Int64) throws {
+        let temporary = offsetPath(id) + ".tmp"
+        try "\(offset) \(next)\n".write(toFile: temporary, atomically: false, encoding: .utf8)
+        guard rename(temporary, offsetPath(id)) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+
+    /// Deletes the logs of machines not in `live` whose logs were last written more than
+    /// `retention` before `now`; returns their IDs.
+    @discardableResult
+    public func expire(live: Set<String>, now: Date = Date()) -> [String] {
+        let cutoff = now.addingTimeInterval(-Double(retention.components.seconds))
+        var removed: [String] = []
+        for id in machinesWithLogs() where !live.contains(id) {
+            let paths = [rawPath(id), offsetPath(id)] + (0..<keep).map { recordsPath(id, generation: $0) }
+            let newest = paths.compactMap { try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date }.max()
+            guard let newest, newest < cutoff else { continue }
+            for path in paths { unlink(path) }
+            removed.append(id)
+        }
+        return removed
+    }
+
+    /// The records of a machine after `number` (0: from the start) and at or after `since`
+    /// (unix nanoseconds), oldest first, at most the newest `limit`.
+    public func records(_ id: String, after number: Int64 = 0, since: Int64? = nil, limit: Int) -> [LogRecord] {
+        let decoder = JSONDecoder()
+        var result: [LogRecord] = []
+        for generation in stride(from: keep - 1, through: 0, by: -1) {
+            guard let data = FileManager.default.contents(atPath: recordsPath(id, generation: generation)) else { continue }
+            for line in data.split(separator: UInt8(ascii: "\n")) {
+                guard let record = try? decoder.decode(LogRecord.self, from: line), record.number > number else { continue }
+                if let since, record.timestamp < since { continue }
+                result.append(record)
+            }
+        }
+        return Array(result.suffix(limit))
+    }
+}
