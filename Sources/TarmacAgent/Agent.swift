@@ -118,7 +118,8 @@ public final class Agent: AgentAPI, Service {
                 if !expired.isEmpty { logger.info("deleted the logs of machines destroyed more than the retention period ago", metadata: ["machine_ids": "\(expired)"]) }
                 lastExpiry = .now
             }
-            guard (try? await environment.clock.sleep(for: .milliseconds(250))) != nil else { return }
+            // Wall-clock polling, not a supervisor timer: not on the agent's (test-injected) clock.
+            guard (try? await Task.sleep(for: .milliseconds(250))) != nil else { return }
         }
     }
 
