@@ -69,6 +69,7 @@ public enum APIServer {
         handlers.registerMachineData(&table)
         handlers.registerAppEvents(&table)
         handlers.registerWebhooks(&table)
+        handlers.registerLogs(&table)
         return table
     }
 }

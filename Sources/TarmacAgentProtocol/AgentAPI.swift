@@ -23,6 +23,9 @@ public protocol AgentAPI: Sendable {
     /// The processes of a started machine (`ps`). Refused with `invalidState` when the
     /// machine is not started.
     func processes(_ machineID: String) async throws -> [ProcessStat]
+    /// Lines of the logs of the named machines, merged in time order (`AgentLogsRequest`).
+    /// Refused with `invalidArgument` for a malformed machine ID or a limit out of range.
+    func logs(_ request: AgentLogsRequest) async throws -> AgentLogsResponse
     /// Every machine the agent knows, each with its spec, for reconciliation.
     func machines() async throws -> [AgentMachineStatus]
     /// State updates with a sequence number above `after`, long-polling up to `timeout`.

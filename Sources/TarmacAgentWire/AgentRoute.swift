@@ -11,6 +11,7 @@ public enum AgentRoute: String, CaseIterable, Sendable {
     case command
     case exec
     case processes
+    case logs
     case machines
     case updates
     case acknowledge
@@ -34,7 +35,7 @@ public enum AgentRoute: String, CaseIterable, Sendable {
         switch self {
         case .info, .machines, .updates, .processes: .get
         case .apply: .put
-        case .resolveImage, .command, .exec, .acknowledge: .post
+        case .resolveImage, .command, .exec, .logs, .acknowledge: .post
         }
     }
 
@@ -47,6 +48,7 @@ public enum AgentRoute: String, CaseIterable, Sendable {
         case .command: "/agent/v1/machines/:id/command"
         case .exec: "/agent/v1/machines/:id/exec"
         case .processes: "/agent/v1/machines/:id/ps"
+        case .logs: "/agent/v1/logs"
         case .machines: "/agent/v1/machines"
         case .updates: "/agent/v1/updates"
         case .acknowledge: "/agent/v1/updates/ack"
@@ -62,6 +64,7 @@ public enum AgentRoute: String, CaseIterable, Sendable {
         case .command: "command(_:_:)"
         case .exec: "exec(_:_:)"
         case .processes: "processes(_:)"
+        case .logs: "logs(_:)"
         case .machines: "machines()"
         case .updates: "updates(after:timeout:)"
         case .acknowledge: "acknowledge(upTo:)"

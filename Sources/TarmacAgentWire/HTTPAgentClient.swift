@@ -61,6 +61,10 @@ public struct HTTPAgentClient: AgentAPI {
         try await call(.processes, machineID: machineID)
     }
 
+    public func logs(_ request: AgentLogsRequest) async throws -> AgentLogsResponse {
+        try await call(.logs, body: request)
+    }
+
     public func machines() async throws -> [AgentMachineStatus] {
         try await call(.machines)
     }

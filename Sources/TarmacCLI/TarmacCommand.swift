@@ -10,6 +10,7 @@ public struct TarmacCommand: AsyncParsableCommand {
             AppsCommand.self,
             MachineCommand.self,
             EventsCommand.self,
+            LogsCommand.self,
             WebhooksCommand.self,
             ImageCommand.self,
             RegistryCommand.self,

@@ -40,25 +40,8 @@ extension TarmacClient {
 
     /// One connection of the feed; returns when the server ends it.
     private func streamAppEvents(app: String, after: Int64, _ each: (ServerSentEventParser.Event) async throws -> Void) async throws {
-        let url = APIRequest.tarmac(.get, ["apps", app, "events", "sse"]).url(baseURL: baseURL)
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "User-Agent", value: configuration.userAgent)
-        request.headers.add(name: "Accept", value: "text/event-stream")
-        request.headers.add(name: "Last-Event-ID", value: String(after))
-        if let token = configuration.token, !token.isEmpty {
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        }
-        let response: HTTPClientResponse
-        do {
-            response = try await httpClient.execute(request, deadline: .distantFuture)
-        } catch {
-            if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            throw transportError(error, url: url, timeout: configuration.timeout)
-        }
-        guard response.status == .ok else {
-            let body = (try? await response.body.collect(upTo: 1 << 20)).map { Data($0.readableBytesView) } ?? Data()
-            throw APIResponse.error(status: Int(response.status.code), reason: response.status.reasonPhrase, body: body, url: url)
-        }
+        let (response, url) = try await openStream(
+            .tarmac(.get, ["apps", app, "events", "sse"]), accept: "text/event-stream", headers: [.init("Last-Event-ID", String(after))])
         var parser = ServerSentEventParser()
         do {
             for try await buffer in response.body {

@@ -20,6 +20,10 @@ final class FakeAgent: AgentAPI {
             AgentExecResult(exitCode: 0, exitSignal: 0, stdout: "", stderr: "", timedOut: false))
         /// What ps answers.
         var processesAnswer: Result<[ProcessStat], AgentError> = .success([])
+        /// The lines `logs` serves (filtered by machine, cursor and time like an agent), and the
+        /// requests it got.
+        var logLines: [AgentLogLine] = []
+        var logRequests: [AgentLogsRequest] = []
     }
 
     static let digestV1 = "sha256:" + String(repeating: "a1", count: 32)
@@ -37,6 +41,8 @@ final class FakeAgent: AgentAPI {
     var execs: [(machineID: String, request: AgentExecRequest)] { state.withLock { $0.execs } }
 
     func answerExec(_ answer: Result<AgentExecResult, AgentError>) { state.withLock { $0.execAnswer = answer } }
+    func addLogLines(_ lines: [AgentLogLine]) { state.withLock { $0.logLines += lines } }
+    var logRequests: [AgentLogsRequest] { state.withLock { $0.logRequests } }
     func answerProcesses(_ answer: Result<[ProcessStat], AgentError>) { state.withLock { $0.processesAnswer = answer } }
 
     func failApply(with error: AgentError?) { state.withLock { $0.applyError = error } }
@@ -98,6 +104,21 @@ final class FakeAgent: AgentAPI {
         try state.withLock { state in
             guard state.specs[machineID] != nil else { throw AgentError(.notFound, "machine not found") }
             return try state.processesAnswer.get()
+        }
+    }
+
+    func logs(_ request: AgentLogsRequest) async throws -> AgentLogsResponse {
+        state.withLock { state in
+            state.logRequests.append(request)
+            let asked = Set(request.machineIDs)
+            let matching = state.logLines.filter { line in
+                asked.contains(line.machineID) && line.number > request.after[line.machineID] ?? 0
+                    && line.timestamp >= request.since ?? Int64.min
+            }.sorted(by: AgentLogLine.precedes)
+            var newest: [String: Int64] = [:]
+            for id in asked { newest[id] = state.logLines.filter { $0.machineID == id }.map(\.number).max() ?? 0 }
+            let lines = request.order == .oldest ? matching.prefix(request.limit) : matching.suffix(request.limit)
+            return AgentLogsResponse(lines: Array(lines), newest: newest)
         }
     }
 

@@ -53,6 +53,8 @@ struct LogCollectorTests {
             #expect(try collector.collect("m1") == 3)
             #expect(collector.records("m1", limit: 10).map(\.message.count) == [10, 10, 5])
             #expect(LogCollector.split(Array("0123456789\nab".utf8), maxLine: 10).0.map { $0.count } == [10], "no empty line after a line of exactly maxLine")
+            let console = LogCollector.split(Array("boot\r\n\r\nok\rstill\n".utf8), maxLine: 100).0.map { String(decoding: $0, as: UTF8.self) }
+            #expect(console == ["boot", "", "ok\rstill"], "a console's CR LF ends a line; a lone CR stays")
             // A big raw log: its blocks are given back once collected.
             try Self.append(String(repeating: "line of the workload\n", count: 50_000), to: raw)
             var before = stat()

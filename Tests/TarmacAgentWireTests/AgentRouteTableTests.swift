@@ -8,7 +8,7 @@ import Testing
 @Suite struct AgentRouteTableTests {
     @Test func oneUniqueEntryPerRequirement() {
         let routes = AgentRoute.allCases
-        #expect(routes.count == 9)
+        #expect(routes.count == 10)
         #expect(Set(routes.map { "\($0.method.rawValue) \($0.template)" }).count == routes.count)
         #expect(Set(routes.map(\.requirement)).count == routes.count)
         for route in routes {
@@ -32,6 +32,7 @@ import Testing
                 case .command: _ = try await client.command(Answers.plainID, .start)
                 case .exec: _ = try await client.exec(Answers.plainID, AgentExecRequest(command: ["true"], timeoutSeconds: 1))
                 case .processes: _ = try await client.processes(Answers.plainID)
+                case .logs: _ = try await client.logs(AgentLogsRequest(machineIDs: [Answers.plainID], limit: 1, order: .newest))
                 case .machines: _ = try await client.machines()
                 case .updates: _ = try await client.updates(after: 0, timeout: .seconds(1))
                 case .acknowledge: try await client.acknowledge(upTo: 1)

@@ -53,6 +53,12 @@ import Testing
             #expect(try await client.processes(Answers.awkwardID) == answers.processes)
             #expect(agent.calls.last?.call == .processes(Answers.awkwardID))
 
+            let logsRequest = AgentLogsRequest(
+                machineIDs: [Answers.plainID, Answers.awkwardID], after: [Answers.plainID: 41], since: 1_732_000_000_000_000_000, limit: 10_000,
+                order: .oldest)
+            #expect(try await client.logs(logsRequest) == answers.logs)
+            #expect(agent.calls.last?.call == .logs(logsRequest))
+
             #expect(try await client.machines() == answers.machines)
             #expect(agent.calls.last?.call == .machines)
 

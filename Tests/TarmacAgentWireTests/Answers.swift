@@ -21,6 +21,13 @@ struct Answers: Sendable {
         ProcessStat(pid: Int32.max, stime: Int64.max, rtime: 0, command: "", directory: "/tmp/ü", cpu: 0, rss: 0, listenSockets: []),
     ]
 
+    var logs = AgentLogsResponse(
+        lines: [
+            AgentLogLine(machineID: Answers.plainID, timestamp: 1_732_000_000_123_456_789, number: 1, message: "ü☃ \u{1b}[31mred\u{1b}[0m \"q\""),
+            AgentLogLine(machineID: Answers.plainID, timestamp: Int64.max, number: Int64.max, message: ""),
+        ],
+        newest: [Answers.plainID: Int64.max, Answers.awkwardID: 0])
+
     var spec: AgentMachineSpec {
         var config = MachineConfig(image: "nginx:1.27")
         config.env = ["A": "1", "UNICODE": "ü☃", "EMPTY": ""]

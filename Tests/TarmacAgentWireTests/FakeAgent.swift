@@ -12,6 +12,7 @@ final class FakeAgent: AgentAPI {
         case command(String, AgentCommand)
         case exec(String, AgentExecRequest)
         case processes(String)
+        case logs(AgentLogsRequest)
         case machines
         case updates(after: Int64, timeout: Duration)
         case acknowledge(Int64)
@@ -83,6 +84,11 @@ final class FakeAgent: AgentAPI {
         try record(.processes(machineID))
         try known(machineID)
         return answers.processes
+    }
+
+    func logs(_ request: AgentLogsRequest) async throws -> AgentLogsResponse {
+        try record(.logs(request))
+        return answers.logs
     }
 
     func machines() async throws -> [AgentMachineStatus] {

@@ -11,7 +11,7 @@ import Testing
 
     static let expectedRoutes: Set<String> = [
         "GET /v1/apps", "POST /v1/apps", "GET /v1/apps/{app_name}", "DELETE /v1/apps/{app_name}",
-        "GET /tarmac/v1/apps/{app_name}/events", "GET /tarmac/v1/apps/{app_name}/events/sse",
+        "GET /tarmac/v1/apps/{app_name}/events", "GET /tarmac/v1/apps/{app_name}/events/sse", "GET /tarmac/v1/apps/{app_name}/logs",
         "POST /tarmac/v1/apps/{app_name}/webhooks", "GET /tarmac/v1/apps/{app_name}/webhooks",
         "GET /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}", "DELETE /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}",
         "GET /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}/deliveries", "POST /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}/enable",

@@ -45,6 +45,10 @@ final class ScriptedAgent: AgentAPI {
         throw AgentError(.unsupported, "scripted agent does not list processes")
     }
 
+    func logs(_ request: AgentLogsRequest) async throws -> AgentLogsResponse {
+        throw AgentError(.unsupported, "scripted agent keeps no logs")
+    }
+
     func machines() async throws -> [AgentMachineStatus] { state.withLock { $0.known } }
 
     func updates(after: Int64, timeout: Duration) async throws -> [AgentUpdate] {

@@ -9,7 +9,7 @@ import Testing
 /// machines from a real local registry.
 @Suite("MicroVM machines (real tarmac dev --runtime microvm + QEMU)", .serialized)
 struct MicroVMMachineTests {
-    static let httpd = ["sh", "-c", "trap 'echo usr1 > /tmp/usr1' USR1; httpd -p 8080 -h /www; while true; do sleep 0.2; done"]
+    static let httpd = ["sh", "-c", "echo tarmac-vm-says-hello; trap 'echo usr1 > /tmp/usr1' USR1; httpd -p 8080 -h /www; while true; do sleep 0.2; done"]
 
     @Test("a registry image runs as a microVM: private IP, exec inside the guest, restart")
     func registryImageExecAndRestart() async throws {
@@ -111,6 +111,16 @@ struct MicroVMMachineTests {
             #expect(preStop?["status"] as? String == "ok" && (preStop?["request"] as? [String: Any])?["stdout"] as? String == "bye\n", "\(String(describing: preStop))")
             let (_, afterRestart) = try await dev.json("GET", "/v1/apps/vm/machines/\(id)")
             #expect(afterRestart?["instance_id"] as? String == instance)
+            // The guest's console is the machine's log: the greeting of both boots, numbered
+            // without a gap, read through `tarmac logs`.
+            var logLines: [[String: Any]] = []
+            #expect(try await dev.eventually(timeout: .seconds(20)) {
+                let output = try dev.cli(["logs", "-a", "vm", "--machine", id, "--limit", "10000", "--json"])
+                logLines = output.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                return logLines.filter { ($0["message"] as? String)?.hasSuffix("tarmac-vm-says-hello") == true }.count == 2
+            }, "\(logLines.suffix(20))")
+            let logNumbers = logLines.compactMap { $0["number"] as? Int }
+            #expect(logNumbers == Array(1...max(1, logNumbers.count)), "\(logNumbers.prefix(20))")
             #expect(try await fetch("http://\(ip):8080/index.html") == "hello from tarmac\n")
             let (_, fresh) = try await dev.json("POST", path, body: ["command": ["cat", "/tmp/usr1"]])
             #expect(fresh?["exit_code"] as? Int == 1)

@@ -89,7 +89,9 @@ public struct LogCollector: Sendable {
         var index = 0
         while index < bytes.count {
             if bytes[index] == UInt8(ascii: "\n") {
-                lines.append(bytes[start..<index])
+                // A serial console ends its lines with CR LF; the CR is not part of the text.
+                let end = index > start && bytes[index - 1] == UInt8(ascii: "\r") ? index - 1 : index
+                lines.append(bytes[start..<end])
                 start = index + 1
             } else if index - start == maxLine {
                 // A full piece; this byte begins the next one.
@@ -157,21 +159,5 @@ public struct LogCollector: Sendable {
             removed.append(id)
         }
         return removed
-    }
-
-    /// The records of a machine after `number` (0: from the start) and at or after `since`
-    /// (unix nanoseconds), oldest first, at most the newest `limit`.
-    public func records(_ id: String, after number: Int64 = 0, since: Int64? = nil, limit: Int) -> [LogRecord] {
-        let decoder = JSONDecoder()
-        var result: [LogRecord] = []
-        for generation in stride(from: keep - 1, through: 0, by: -1) {
-            guard let data = FileManager.default.contents(atPath: recordsPath(id, generation: generation)) else { continue }
-            for line in data.split(separator: UInt8(ascii: "\n")) {
-                guard let record = try? decoder.decode(LogRecord.self, from: line), record.number > number else { continue }
-                if let since, record.timestamp < since { continue }
-                result.append(record)
-            }
-        }
-        return Array(result.suffix(limit))
     }
 }
