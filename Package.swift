@@ -37,7 +37,7 @@ let package = Package(
         // Host↔guest control protocol shared by the agent and tarmac-init. No Foundation.
         .target(name: "TarmacGuestProtocol", swiftSettings: swiftSettings),
         // PID 1 of every microVM; built static (scripts/build-guest.sh). Glibc only.
-        .executableTarget(name: "tarmac-init", dependencies: ["TarmacGuestProtocol", "TarmacNetlink", "CTarmacInit"], swiftSettings: swiftSettings),
+        .executableTarget(name: "tarmac-init", dependencies: ["TarmacGuestProtocol", "TarmacNetlink", "CTarmacInit", "CTarmacLinux"], swiftSettings: swiftSettings),
         // rtnetlink and named network namespaces (Glibc only): the guest's eth0 in
         // tarmac-init, the containers' namespaces and veths in TarmacNet.
         .target(name: "TarmacNetlink", dependencies: ["CTarmacLinux"], swiftSettings: swiftSettings),
@@ -92,6 +92,7 @@ let package = Package(
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], resources: [.copy("openapi.json")], swiftSettings: swiftSettings),
         // C libraries for TarmacImage: ISA-L gzip and libzstd (layers decompressed in-process).
@@ -109,7 +110,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "TarmacRuntime", dependencies: [
-            "TarmacModel", "TarmacSystem", "TarmacNet", "TarmacGuestProtocol", "TarmacShimCore",
+            "TarmacModel", "TarmacSystem", "TarmacNet", "TarmacGuestProtocol", "TarmacShimCore", "CTarmacLinux",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -150,7 +151,9 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "CTarmacLinux",
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "tarmac", dependencies: ["TarmacCLI"], swiftSettings: swiftSettings),
 

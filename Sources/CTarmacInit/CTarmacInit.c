@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <grp.h>
 #include <linux/reboot.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -71,7 +72,7 @@ static void child_fail(int report, int code) {
 }
 
 pid_t tarmac_spawn(const char *path, char *const argv[], char *const envp[], const char *directory,
-                   int stdin_fd, int stdout_fd, int stderr_fd,
+                   int stdin_fd, int stdout_fd, int stderr_fd, int controlling_tty,
                    int set_ids, uid_t uid, gid_t gid, int group_count, const gid_t *groups,
                    int *exec_errno) {
     int report[2];
@@ -108,6 +109,7 @@ pid_t tarmac_spawn(const char *path, char *const argv[], char *const envp[], con
         for (int i = 0; i < 3; i++) {
             if (wanted[i] >= 0 && dup2(wanted[i], i) < 0) child_fail(report[1], errno);
         }
+        if (controlling_tty && ioctl(0, TIOCSCTTY, 0) != 0) child_fail(report[1], errno);
         // Close everything else except the report pipe (close-on-exec, so exec closes it).
         if (report[1] > 3) (void)syscall(SYS_close_range, 3, report[1] - 1, 0);
         (void)syscall(SYS_close_range, report[1] + 1, ~0U, 0);

@@ -35,6 +35,7 @@ public enum AppEventsWebSocket {
                 group.cancelAll()
             }
         }
+        MachineConsoleWebSocket.register(on: router, control: control)
         return router
     }
 

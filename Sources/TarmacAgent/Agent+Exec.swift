@@ -45,7 +45,7 @@ extension Agent {
 
     /// The runtime handle of a started machine, from its durable record (which the loop
     /// writes before it reports `started`).
-    private func startedHandle(_ machineID: String) throws(AgentError) -> RuntimeHandle {
+    func startedHandle(_ machineID: String) throws(AgentError) -> RuntimeHandle {
         let record: AgentMachineRecord?
         do {
             record = try environment.store.machine(id: machineID)

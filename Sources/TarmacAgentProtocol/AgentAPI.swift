@@ -23,6 +23,10 @@ public protocol AgentAPI: Sendable {
     /// The processes of a started machine (`ps`). Refused with `invalidState` when the
     /// machine is not started.
     func processes(_ machineID: String) async throws -> [ProcessStat]
+    /// Opens an interactive session (a command on a terminal) in a started machine; refused
+    /// with `invalidState` when it is not started, `unsupported` when its runtime has none.
+    /// The session does not go through the machine's supervisor.
+    func openConsole(_ machineID: String, _ request: AgentConsoleRequest) async throws -> AgentConsoleSession
     /// Lines of the logs of the named machines, merged in time order (`AgentLogsRequest`).
     /// Refused with `invalidArgument` for a malformed machine ID or a limit out of range.
     func logs(_ request: AgentLogsRequest) async throws -> AgentLogsResponse

@@ -11,6 +11,7 @@ public enum AgentRoute: String, CaseIterable, Sendable {
     case command
     case exec
     case processes
+    case console
     case logs
     case machines
     case updates
@@ -28,6 +29,10 @@ public enum AgentRoute: String, CaseIterable, Sendable {
         public static let sequence = "seq"
     }
 
+    /// `console`: the `AgentConsoleRequest` as base64 JSON (the body is the keyboard stream).
+    public static let consoleRequestHeader = "tarmac-console-request"
+
+
     /// The path parameter naming a machine, `:id` in the templates.
     public static let machineIDParameter = "id"
 
@@ -35,7 +40,7 @@ public enum AgentRoute: String, CaseIterable, Sendable {
         switch self {
         case .info, .machines, .updates, .processes: .get
         case .apply: .put
-        case .resolveImage, .command, .exec, .logs, .acknowledge: .post
+        case .resolveImage, .command, .exec, .console, .logs, .acknowledge: .post
         }
     }
 
@@ -48,6 +53,7 @@ public enum AgentRoute: String, CaseIterable, Sendable {
         case .command: "/agent/v1/machines/:id/command"
         case .exec: "/agent/v1/machines/:id/exec"
         case .processes: "/agent/v1/machines/:id/ps"
+        case .console: "/agent/v1/machines/:id/console"
         case .logs: "/agent/v1/logs"
         case .machines: "/agent/v1/machines"
         case .updates: "/agent/v1/updates"
@@ -64,6 +70,7 @@ public enum AgentRoute: String, CaseIterable, Sendable {
         case .command: "command(_:_:)"
         case .exec: "exec(_:_:)"
         case .processes: "processes(_:)"
+        case .console: "openConsole(_:_:)"
         case .logs: "logs(_:)"
         case .machines: "machines()"
         case .updates: "updates(after:timeout:)"

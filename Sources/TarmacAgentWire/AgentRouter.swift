@@ -53,6 +53,8 @@ public enum AgentRouter {
             return try json(await agent.exec(id, exec))
         case .processes:
             return try json(await agent.processes(try machineID(context)))
+        case .console:
+            return try await console(request, context: context, agent: agent)
         case .logs:
             return try json(await agent.logs(try await body(AgentLogsRequest.self, of: request, context: context)))
         case .machines:

@@ -27,7 +27,7 @@ public struct HTTPAgentClient: AgentAPI {
 
     private let endpoint: Endpoint
     private let token: AgentToken?
-    private let client: HTTPClient
+    let client: HTTPClient
 
     public init(endpoint: Endpoint, token: AgentToken?, client: HTTPClient = .shared) {
         self.endpoint = endpoint
@@ -105,7 +105,7 @@ public struct HTTPAgentClient: AgentAPI {
         }
     }
 
-    private func url(_ path: String) -> String {
+    func url(_ path: String) -> String {
         switch endpoint {
         case .unixSocket(let socket):
             URL(httpURLWithSocketPath: socket, uri: path)?.absoluteString ?? "http+unix://invalid\(path)"
@@ -117,8 +117,7 @@ public struct HTTPAgentClient: AgentAPI {
     private func send(_ route: AgentRoute, machineID: String, query: [(String, String)], body: Data?, deadline: Duration) async throws -> Data {
         var request = HTTPClientRequest(url: url(route.path(machineID: machineID, query: query)))
         request.method = HTTPMethod(rawValue: route.method.rawValue)
-        request.headers.add(name: AgentWireVersion.headerName, value: AgentWireVersion.current)
-        if let token { request.headers.add(name: "authorization", value: "Bearer \(token.value)") }
+        addHeaders(&request)
         if let body {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -137,6 +136,12 @@ public struct HTTPAgentClient: AgentAPI {
             throw Self.error(status: Int(response.status.code), body: data)
         }
         return data
+    }
+
+    /// The protocol version and, when configured, the token: on every request.
+    func addHeaders(_ request: inout HTTPClientRequest) {
+        request.headers.add(name: AgentWireVersion.headerName, value: AgentWireVersion.current)
+        if let token { request.headers.add(name: "authorization", value: "Bearer \(token.value)") }
     }
 
     /// Refuses an answer from an agent that does not speak this side's major version.

@@ -11,6 +11,7 @@ public struct TarmacCommand: AsyncParsableCommand {
             MachineCommand.self,
             EventsCommand.self,
             LogsCommand.self,
+            SshCommand.self,
             WebhooksCommand.self,
             ImageCommand.self,
             RegistryCommand.self,

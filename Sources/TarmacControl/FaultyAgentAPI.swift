@@ -18,6 +18,9 @@ struct FaultyAgentAPI: AgentAPI {
     func command(_ machineID: String, _ command: AgentCommand) async throws -> AgentMachineStatus { try dropped(try await inner.command(machineID, command)) }
     func exec(_ machineID: String, _ request: AgentExecRequest) async throws -> AgentExecResult { try await inner.exec(machineID, request) }
     func processes(_ machineID: String) async throws -> [ProcessStat] { try await inner.processes(machineID) }
+    func openConsole(_ machineID: String, _ request: AgentConsoleRequest) async throws -> AgentConsoleSession {
+        try await inner.openConsole(machineID, request)
+    }
     func logs(_ request: AgentLogsRequest) async throws -> AgentLogsResponse { try await inner.logs(request) }
     func machines() async throws -> [AgentMachineStatus] { try await inner.machines() }
     func updates(after: Int64, timeout: Duration) async throws -> [AgentUpdate] { try await inner.updates(after: after, timeout: timeout) }

@@ -12,6 +12,14 @@ public enum GuestMessage: Sendable, Hashable {
     case status(id: UInt32)
     /// Kill every process, sync, unmount and power the VM off.
     case poweroff(id: UInt32)
+    /// Starts an interactive session on a new pseudo-terminal (answered `ok` or `failure`,
+    /// then `ttyOutput`s and one `ttyExit` under the same id).
+    case ttyOpen(id: UInt32, GuestTTYRequest)
+    /// Keystrokes for the session's terminal.
+    case ttyInput(id: UInt32, [UInt8])
+    case ttyResize(id: UInt32, rows: UInt16, columns: UInt16)
+    /// Hangs the terminal up: the session gets SIGHUP, like a closed ssh connection.
+    case ttyClose(id: UInt32)
 
     // Guest → host.
     case execResult(id: UInt32, GuestExecResult)
@@ -22,10 +30,16 @@ public enum GuestMessage: Sendable, Hashable {
     case failure(id: UInt32, message: String)
     /// Unsolicited: the main process ended (init powers off right after).
     case exited(GuestExit)
+    /// What the session's terminal printed.
+    case ttyOutput(id: UInt32, [UInt8])
+    /// The session's process ended (after its last output).
+    case ttyExit(id: UInt32, exitCode: Int32, signal: Int32)
 
     private enum Tag: UInt8 {
         case hello = 1, exec, signal, listProcesses, status, poweroff
+        case ttyOpen = 10, ttyInput, ttyResize, ttyClose
         case execResult = 20, processes, mainStatus, ok, failure, exited
+        case ttyOutput = 30, ttyExit
     }
 
     /// The request id, for answers and requests (nil for hello/exited).
@@ -33,7 +47,9 @@ public enum GuestMessage: Sendable, Hashable {
         switch self {
         case .hello, .exited: nil
         case .exec(let id, _), .signal(let id, _), .listProcesses(let id), .status(let id), .poweroff(let id),
-             .execResult(let id, _), .processes(let id, _), .mainStatus(let id, _, _, _), .ok(let id), .failure(let id, _):
+             .execResult(let id, _), .processes(let id, _), .mainStatus(let id, _, _, _), .ok(let id), .failure(let id, _),
+             .ttyOpen(let id, _), .ttyInput(let id, _), .ttyResize(let id, _, _), .ttyClose(let id), .ttyOutput(let id, _),
+             .ttyExit(let id, _, _):
             id
         }
     }
@@ -68,6 +84,18 @@ public enum GuestMessage: Sendable, Hashable {
             writer.u8(Tag.failure.rawValue); writer.u32(id); writer.string(message)
         case .exited(let exit):
             writer.u8(Tag.exited.rawValue); exit.encode(into: &writer)
+        case .ttyOpen(let id, let request):
+            writer.u8(Tag.ttyOpen.rawValue); writer.u32(id); request.encode(into: &writer)
+        case .ttyInput(let id, let bytes):
+            writer.u8(Tag.ttyInput.rawValue); writer.u32(id); writer.data(bytes)
+        case .ttyResize(let id, let rows, let columns):
+            writer.u8(Tag.ttyResize.rawValue); writer.u32(id); writer.u16(rows); writer.u16(columns)
+        case .ttyClose(let id):
+            writer.u8(Tag.ttyClose.rawValue); writer.u32(id)
+        case .ttyOutput(let id, let bytes):
+            writer.u8(Tag.ttyOutput.rawValue); writer.u32(id); writer.data(bytes)
+        case .ttyExit(let id, let exitCode, let signal):
+            writer.u8(Tag.ttyExit.rawValue); writer.u32(id); writer.i64(Int64(exitCode)); writer.i64(Int64(signal))
         }
         return writer.bytes
     }
@@ -99,6 +127,13 @@ public enum GuestMessage: Sendable, Hashable {
         case .ok: self = .ok(id: try reader.u32())
         case .failure: self = .failure(id: try reader.u32(), message: try reader.string())
         case .exited: self = .exited(try GuestExit(from: &reader))
+        case .ttyOpen: self = .ttyOpen(id: try reader.u32(), try GuestTTYRequest(from: &reader))
+        case .ttyInput: self = .ttyInput(id: try reader.u32(), try reader.data())
+        case .ttyResize: self = .ttyResize(id: try reader.u32(), rows: try reader.u16(), columns: try reader.u16())
+        case .ttyClose: self = .ttyClose(id: try reader.u32())
+        case .ttyOutput: self = .ttyOutput(id: try reader.u32(), try reader.data())
+        case .ttyExit:
+            self = .ttyExit(id: try reader.u32(), exitCode: Int32(truncatingIfNeeded: try reader.i64()), signal: Int32(truncatingIfNeeded: try reader.i64()))
         }
     }
 }

@@ -40,6 +40,10 @@ public protocol RuntimeDriver: Sendable {
     /// The machine's processes (`ps`), pids as the machine sees them.
     func processes(_ handle: RuntimeHandle) async throws -> [ProcessStat]
 
+    /// Starts an interactive session: `request.command` on a new terminal inside the running
+    /// machine, as its own session with the terminal as controlling terminal.
+    func console(_ handle: RuntimeHandle, _ request: ConsoleRequest) async throws -> ConsoleSession
+
     /// CPU and memory the running machine uses; nil when it cannot be read (not running).
     func usage(_ handle: RuntimeHandle) async -> ResourceUsage?
 
@@ -81,6 +85,10 @@ extension RuntimeDriver {
     }
 
     public func usage(_ handle: RuntimeHandle) async -> ResourceUsage? { nil }
+
+    public func console(_ handle: RuntimeHandle, _ request: ConsoleRequest) async throws -> ConsoleSession {
+        throw RuntimeError(.unsupported, "the \(name) runtime has no interactive console")
+    }
 }
 
 /// A command to run inside a running machine.

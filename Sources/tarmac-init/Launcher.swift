@@ -19,6 +19,8 @@ struct Launcher {
     var stdin: Int32 = -1
     var stdout: Int32 = -1
     var stderr: Int32 = -1
+    /// Makes stdin (a terminal) the controlling terminal of the program's new session.
+    var controllingTerminal = false
 
     /// The environment with PATH, HOME and HOSTNAME filled in when the image did not set them.
     static func environment(_ env: [String], identity: Identity, hostname: String) -> [String] {
@@ -59,7 +61,7 @@ struct Launcher {
             withCStrings(env) { envp in
                 identity.groups.withUnsafeBufferPointer { groups in
                     tarmac_spawn(path, argv, envp, workingDirectory.isEmpty ? "/" : workingDirectory,
-                                 stdin, stdout, stderr, 1, identity.uid, identity.gid,
+                                 stdin, stdout, stderr, controllingTerminal ? 1 : 0, 1, identity.uid, identity.gid,
                                  Int32(groups.count), groups.baseAddress, &code)
                 }
             }

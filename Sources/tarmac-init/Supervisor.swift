@@ -17,6 +17,7 @@ struct Supervisor {
     let oomBaseline: Int64
     private var mainExit: GuestExit?
     private var execs: [ExecSession] = []
+    private var ttys: [TTYSession] = []
     private var killAt: ContinuousClock.Instant?
 
     init(config: GuestConfig, signals: Signals, control: ControlPort?, mainPID: pid_t, oomBaseline: Int64) {
@@ -37,6 +38,7 @@ struct Supervisor {
             while control?.hasOutput == true && ContinuousClock.now < end { iterate(until: end) }
         }
         for index in execs.indices { execs[index].abandon() }
+        for index in ttys.indices { ttys[index].abandon() }
         return exit
     }
 
@@ -45,6 +47,9 @@ struct Supervisor {
         if let port = control, let events = port.pollEvents { descriptors.append(pollfd(fd: port.fd, events: events, revents: 0)) }
         for exec in execs {
             for (fd, events) in exec.pollRequests { descriptors.append(pollfd(fd: fd, events: events, revents: 0)) }
+        }
+        for tty in ttys {
+            if let events = tty.pollEvents { descriptors.append(pollfd(fd: tty.master, events: events, revents: 0)) }
         }
         let deadlines = [limit, killAt, control?.nextDeadline] + execs.map { $0.status == nil ? $0.deadline : nil }
         let now = ContinuousClock.now
@@ -61,6 +66,9 @@ struct Supervisor {
                 for message in messages { handle(message) }
             } else if let index = execs.firstIndex(where: { exec in exec.pollRequests.contains { $0.0 == descriptor.fd } }) {
                 execs[index].handle(fd: descriptor.fd, events: descriptor.revents)
+            } else if let index = ttys.firstIndex(where: { $0.master == descriptor.fd }) {
+                let output = ttys[index].handle(events: descriptor.revents)
+                for message in output { control?.send(message, session: ttys[index].session) }
             }
         }
 
@@ -73,6 +81,7 @@ struct Supervisor {
             self.killAt = nil
         }
         completeExecs()
+        completeTTYs()
     }
 
     private mutating func handleSignals() {
@@ -99,6 +108,8 @@ struct Supervisor {
                 Console.debug("main process \(pid) ended: code \(mainExit?.exitCode ?? 0) signal \(mainExit?.signal ?? 0)")
             } else if let index = execs.firstIndex(where: { $0.pid == pid }) {
                 execs[index].status = status
+            } else if let index = ttys.firstIndex(where: { $0.pid == pid }) {
+                ttys[index].status = status
             }
         }
     }
@@ -113,6 +124,15 @@ struct Supervisor {
         }
     }
 
+    private mutating func completeTTYs() {
+        var index = 0
+        while index < ttys.count {
+            guard ttys[index].status != nil else { index += 1; continue }
+            var tty = ttys.remove(at: index)
+            for message in tty.finish() { control?.send(message, session: tty.session) }
+        }
+    }
+
     private mutating func handle(_ message: GuestMessage) {
         guard var port = control else { return }
         let session = port.session
@@ -123,6 +143,22 @@ struct Supervisor {
             }
             port.greet(mainPID: mainExit == nil ? mainPID : 0)
             Console.debug("host said hello; session \(port.session)")
+            // Interactive sessions of a host that went away are hung up, like a dropped ssh.
+            for tty in ttys where tty.session != port.session { tty.hangUp() }
+        case .ttyOpen(let id, let request):
+            switch TTYSession.start(id: id, session: session, request: request, config: config) {
+            case .success(let tty):
+                ttys.append(tty)
+                port.send(.ok(id: id), session: session)
+            case .failure(let failure):
+                port.send(.failure(id: id, message: failure.message), session: session)
+            }
+        case .ttyInput(let id, let bytes):
+            if let index = ttys.firstIndex(where: { $0.id == id && $0.session == session }) { ttys[index].write(bytes) }
+        case .ttyResize(let id, let rows, let columns):
+            ttys.first { $0.id == id && $0.session == session }?.resize(rows: rows, columns: columns)
+        case .ttyClose(let id):
+            ttys.first { $0.id == id && $0.session == session }?.hangUp()
         case .exec(let id, let request):
             switch ExecSession.start(id: id, session: port.session, request: request, config: config) {
             case .success(let exec): execs.append(exec)
@@ -147,7 +183,7 @@ struct Supervisor {
                 kill(-1, SIGTERM)
                 killAt = ContinuousClock.now + Self.stopGrace
             }
-        case .execResult, .processes, .mainStatus, .ok, .failure, .exited:
+        case .execResult, .processes, .mainStatus, .ok, .failure, .exited, .ttyOutput, .ttyExit:
             break
         }
         control = port

@@ -107,6 +107,10 @@ final class FakeAgent: AgentAPI {
         }
     }
 
+    func openConsole(_ machineID: String, _ request: AgentConsoleRequest) async throws -> AgentConsoleSession {
+        throw AgentError(.unsupported, "the fake agent has no console")
+    }
+
     func logs(_ request: AgentLogsRequest) async throws -> AgentLogsResponse {
         state.withLock { state in
             state.logRequests.append(request)

@@ -8,7 +8,7 @@ import Testing
 @Suite struct AgentRouteTableTests {
     @Test func oneUniqueEntryPerRequirement() {
         let routes = AgentRoute.allCases
-        #expect(routes.count == 10)
+        #expect(routes.count == 11)
         #expect(Set(routes.map { "\($0.method.rawValue) \($0.template)" }).count == routes.count)
         #expect(Set(routes.map(\.requirement)).count == routes.count)
         for route in routes {
@@ -32,6 +32,10 @@ import Testing
                 case .command: _ = try await client.command(Answers.plainID, .start)
                 case .exec: _ = try await client.exec(Answers.plainID, AgentExecRequest(command: ["true"], timeoutSeconds: 1))
                 case .processes: _ = try await client.processes(Answers.plainID)
+                case .console:
+                    let session = try await client.openConsole(Answers.plainID, AgentConsoleRequest(command: ["sh"]))
+                    session.hangUp()
+                    for try await _ in session.events {}
                 case .logs: _ = try await client.logs(AgentLogsRequest(machineIDs: [Answers.plainID], limit: 1, order: .newest))
                 case .machines: _ = try await client.machines()
                 case .updates: _ = try await client.updates(after: 0, timeout: .seconds(1))
@@ -50,7 +54,7 @@ import Testing
         #expect(AgentRoute.exec.path(machineID: "a/b c?") == "/agent/v1/machines/a%2Fb%20c%3F/exec")
         #expect(AgentRoute.updates.path(query: [("after", "5"), ("timeout", "25")]) == "/agent/v1/updates?after=5&timeout=25")
         #expect(AgentRoute.apply.path(machineID: "m", query: [("launch", "a&b=c")]) == "/agent/v1/machines/m?launch=a%26b%3Dc")
-        #expect(AgentRoute.allCases.filter(\.takesMachineID) == [.apply, .command, .exec, .processes])
+        #expect(AgentRoute.allCases.filter(\.takesMachineID) == [.apply, .command, .exec, .processes, .console])
     }
 
     @Test func versionHeaderValues() {

@@ -13,6 +13,8 @@ final class FakeAgent: AgentAPI {
         case exec(String, AgentExecRequest)
         case processes(String)
         case logs(AgentLogsRequest)
+        case console(String, AgentConsoleRequest)
+        case consoleInput(String)
         case machines
         case updates(after: Int64, timeout: Duration)
         case acknowledge(Int64)
@@ -84,6 +86,25 @@ final class FakeAgent: AgentAPI {
         try record(.processes(machineID))
         try known(machineID)
         return answers.processes
+    }
+
+    /// An echo terminal: prints what it is sent, upper-cased, and exits with 7 at a hang-up.
+    func openConsole(_ machineID: String, _ request: AgentConsoleRequest) async throws -> AgentConsoleSession {
+        try record(.console(machineID, request))
+        try known(machineID)
+        let (events, terminal) = AsyncThrowingStream.makeStream(of: AgentConsoleOutput.self)
+        terminal.yield(.output(Array("ready \(request.rows)x\(request.columns)\r\n".utf8)))
+        return AgentConsoleSession(
+            events: events,
+            write: { [self] bytes in
+                try? record(.consoleInput(String(decoding: bytes, as: UTF8.self)), "write")
+                terminal.yield(.output(Array(String(decoding: bytes, as: UTF8.self).uppercased().utf8)))
+            },
+            resize: { rows, columns in terminal.yield(.output(Array("resized \(rows)x\(columns)\r\n".utf8))) },
+            hangUp: {
+                terminal.yield(.exit(code: 7, signal: 0))
+                terminal.finish()
+            })
     }
 
     func logs(_ request: AgentLogsRequest) async throws -> AgentLogsResponse {

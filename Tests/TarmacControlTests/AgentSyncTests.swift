@@ -45,6 +45,10 @@ final class ScriptedAgent: AgentAPI {
         throw AgentError(.unsupported, "scripted agent does not list processes")
     }
 
+    func openConsole(_ machineID: String, _ request: AgentConsoleRequest) async throws -> AgentConsoleSession {
+        throw AgentError(.unsupported, "scripted agent has no console")
+    }
+
     func logs(_ request: AgentLogsRequest) async throws -> AgentLogsResponse {
         throw AgentError(.unsupported, "scripted agent keeps no logs")
     }

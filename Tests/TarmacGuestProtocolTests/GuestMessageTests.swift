@@ -13,6 +13,11 @@ import TarmacGuestProtocol
             .mainStatus(id: 10, running: false, pid: 5, exit: GuestExit(exitCode: 0, signal: 9, oomKilled: true, error: nil)),
             .ok(id: 11), .failure(id: 12, message: "nope"),
             .exited(GuestExit(exitCode: 127, signal: 0, oomKilled: false, error: "exec failed")),
+            .ttyOpen(id: 13, GuestTTYRequest(args: ["/bin/sh", "-l"], env: ["TERM=xterm"], workingDirectory: "/srv", user: "app", rows: 50, columns: 200)),
+            .ttyOpen(id: 14, GuestTTYRequest(args: ["sh"])),
+            .ttyInput(id: 13, Array("ls\r".utf8)), .ttyInput(id: 13, []),
+            .ttyResize(id: 13, rows: UInt16.max, columns: 1), .ttyClose(id: 13),
+            .ttyOutput(id: 13, [0x1B, 0x5B, 0x41, 0xFF]), .ttyExit(id: 13, exitCode: 130, signal: 0), .ttyExit(id: 14, exitCode: 0, signal: 9),
         ]
         var decoder = FrameDecoder()
         for message in messages { decoder.append(message.framed()) }

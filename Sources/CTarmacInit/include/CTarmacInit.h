@@ -32,10 +32,12 @@ uint64_t tarmac_makedev(unsigned int major, unsigned int minor);
 /// `directory` (may be NULL), supplementary groups, gid and uid (when `set_ids`), then
 /// execve. Returns -1 with `*exec_errno` set if the fork failed; otherwise the child's pid,
 /// with `*exec_errno` set (non-zero) if the program could not be executed: that child has
-/// exited with status 127 and the caller must still reap it.
+/// exited with status 127 and the caller must still reap it. With `controlling_tty`, the
+/// new stdin (a terminal) becomes the session's controlling terminal (TIOCSCTTY).
 pid_t tarmac_spawn(const char *path, char *const argv[], char *const envp[], const char *directory,
-                   int stdin_fd, int stdout_fd, int stderr_fd,
+                   int stdin_fd, int stdout_fd, int stderr_fd, int controlling_tty,
                    int set_ids, uid_t uid, gid_t gid, int group_count, const gid_t *groups,
                    int *exec_errno);
+
 
 #endif

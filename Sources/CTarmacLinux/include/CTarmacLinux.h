@@ -50,4 +50,14 @@ int tarmac_epoll_wait(int epoll_fd, uint64_t *tokens, int capacity, int timeout_
 /// `*netlink_fd`. Returns 0, or -errno (EEXIST when `path` exists).
 int tarmac_netns_create(const char *run_dir, const char *path, int *netlink_fd);
 
+/// Opens a new pseudo-terminal of `rows` × `columns`: returns the master (non-blocking,
+/// close-on-exec) and stores the open slave (close-on-exec) in `*slave`; -1 with errno set.
+int tarmac_open_pty(unsigned short rows, unsigned short columns, int *slave);
+
+/// Sets a terminal's window size (the session's foreground group gets SIGWINCH).
+int tarmac_set_window_size(int fd, unsigned short rows, unsigned short columns);
+
+/// A terminal's window size; -1 with errno when `fd` is not a terminal.
+int tarmac_get_window_size(int fd, unsigned short *rows, unsigned short *columns);
+
 #endif

@@ -16,6 +16,7 @@ struct MachineCommand: AsyncParsableCommand {
             MachineSuspendCommand.self,
             MachineSignalCommand.self,
             MachineExecCommand.self,
+            MachineConsoleCommand.self,
             MachinePsCommand.self,
             MachineDestroyCommand.self,
             MachineWaitCommand.self,

@@ -138,6 +138,32 @@ public actor GuestChannel {
     /// The main process's exit, if the guest already reported it on this channel.
     public var reportedExit: GuestExit? { requests.exit }
 
+    /// Opens an interactive session on a new terminal in the guest: its id (for `post`ing
+    /// input, resizes and the hang-up) and the stream of what its terminal prints.
+    public func openConsole(_ request: GuestTTYRequest) async throws -> (id: UInt32, events: AsyncStream<ConsoleEvent>) {
+        var opened: (UInt32, AsyncStream<ConsoleEvent>)?
+        let answer = try await send { id in
+            opened = (id, requests.openConsole(id))
+            return .ttyOpen(id: id, request)
+        }
+        guard let (id, events) = opened else { throw RuntimeError(.internalError, "the console request was not sent") }
+        switch answer {
+        case .ok: return (id, events)
+        case .failure(_, let message):
+            requests.closeConsole(id)
+            throw RuntimeError(.startFailed, message)
+        case let other:
+            requests.closeConsole(id)
+            throw unexpected(other)
+        }
+    }
+
+    /// Sends a message that has no answer (console input, resize, hang-up); lost if the
+    /// channel has ended, which the console's stream then reports by ending.
+    public nonisolated func post(_ message: GuestMessage) {
+        channel.writeAndFlush(ByteBuffer(bytes: message.framed()), promise: nil)
+    }
+
     /// Ends the session: waiting requests fail with `.notRunning`.
     public func close() {
         channel.close(promise: nil)

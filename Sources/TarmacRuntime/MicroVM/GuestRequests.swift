@@ -15,6 +15,8 @@ final class GuestRequests: Sendable {
         var cancelled: Set<UInt32> = []
         var exitWaiters: [UInt32: CheckedContinuation<GuestExit, any Error>] = [:]
         var exit: GuestExit?
+        /// Interactive sessions: where their `ttyOutput` and `ttyExit` go.
+        var consoles: [UInt32: AsyncStream<ConsoleEvent>.Continuation] = [:]
         /// Set once the channel ended; every later request fails with it.
         var ended: RuntimeError?
     }
@@ -41,9 +43,38 @@ final class GuestRequests: Sendable {
         return refusal == nil
     }
 
+    /// The stream of an interactive session's terminal, registered before it is opened so
+    /// no output is missed. Finished by its `ttyExit`, `closeConsole`, or the channel's end.
+    func openConsole(_ id: UInt32) -> AsyncStream<ConsoleEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: ConsoleEvent.self, bufferingPolicy: .unbounded)
+        let ended = state.withLock { state in
+            if state.ended == nil { state.consoles[id] = continuation }
+            return state.ended != nil
+        }
+        if ended { continuation.finish() }
+        return stream
+    }
+
+    func closeConsole(_ id: UInt32) {
+        state.withLock { $0.consoles.removeValue(forKey: id) }?.finish()
+    }
+
     /// Hands an answer to its waiter; answers nobody waits for (cancelled, or meant for a
     /// previous agent) are dropped.
     func deliver(_ message: GuestMessage) {
+        switch message {
+        case .ttyOutput(let id, let bytes):
+            _ = state.withLock { $0.consoles[id] }?.yield(.output(bytes))
+            return
+        case .ttyExit(let id, let code, let signal):
+            if let console = state.withLock({ $0.consoles.removeValue(forKey: id) }) {
+                console.yield(.exit(code: Int(code), signal: Int(signal)))
+                console.finish()
+            }
+            return
+        default:
+            break
+        }
         if case .exited(let exit) = message {
             let waiters = state.withLock { state in
                 state.exit = exit
@@ -101,14 +132,16 @@ final class GuestRequests: Sendable {
 
     /// The channel is gone: fails everything waiting and everything asked later.
     func end(_ error: RuntimeError) {
-        let (waiters, exitWaiters) = state.withLock { state in
+        let (waiters, exitWaiters, consoles) = state.withLock { state in
             if state.ended == nil { state.ended = error }
             defer {
                 state.waiting.removeAll()
                 state.exitWaiters.removeAll()
+                state.consoles.removeAll()
             }
-            return (Array(state.waiting.values), Array(state.exitWaiters.values))
+            return (Array(state.waiting.values), Array(state.exitWaiters.values), Array(state.consoles.values))
         }
+        for console in consoles { console.finish() }
         for waiter in waiters { waiter.resume(throwing: error) }
         for waiter in exitWaiters { waiter.resume(throwing: error) }
     }

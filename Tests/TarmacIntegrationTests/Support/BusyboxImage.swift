@@ -2,7 +2,7 @@ import Foundation
 
 /// Builds a small busybox root filesystem for test images (Debian's busybox-static).
 enum BusyboxImage {
-    static let applets = ["sh", "sleep", "httpd", "echo", "cat", "ls", "mkdir", "wget", "env", "pwd", "id", "kill", "trap", "true", "false", "seq", "yes", "head", "tail", "ps", "date", "hostname", "touch", "uname"]
+    static let applets = ["sh", "sleep", "httpd", "echo", "cat", "ls", "mkdir", "wget", "env", "pwd", "id", "kill", "trap", "true", "false", "seq", "yes", "head", "tail", "ps", "date", "hostname", "touch", "uname", "tty", "stty"]
 
     static func makeRootfs(at directory: URL) throws {
         let fm = FileManager.default
