@@ -97,8 +97,9 @@ extension Control {
         }
         lines.sort(by: AgentLogLine.precedes)
         lines = order == .oldest ? Array(lines.prefix(query.limit)) : Array(lines.suffix(query.limit))
+        var formatter = Timestamps.NanosFormatter()
         let view = lines.map {
-            LogLine(timestamp: Timestamps.rfc3339Nanos(unixNanos: $0.timestamp), machineID: $0.machineID, region: regions[$0.machineID] ?? "",
+            LogLine(timestamp: formatter.format($0.timestamp), machineID: $0.machineID, region: regions[$0.machineID] ?? "",
                     number: $0.number, message: $0.message)
         }
         return (view, newest)

@@ -19,11 +19,28 @@ public enum Timestamps {
     /// RFC 3339 in UTC with nine fractional digits (`2026-12-04T18:02:07.123456789Z`), so
     /// lines collected within one millisecond still sort by their text.
     public static func rfc3339Nanos(unixNanos: Int64) -> String {
-        let (seconds, fraction) = unixNanos.quotientAndRemainder(dividingBy: 1_000_000_000)
-        let (wholeSeconds, nanos) = fraction < 0 ? (seconds - 1, fraction + 1_000_000_000) : (seconds, fraction)
-        let base = rfc3339(Date(timeIntervalSince1970: Double(wholeSeconds)))
-        let digits = String(nanos)
-        return base.dropLast() + "." + String(repeating: "0", count: 9 - digits.count) + digits + "Z"
+        var formatter = NanosFormatter()
+        return formatter.format(unixNanos)
+    }
+
+    /// `rfc3339Nanos` for many times in a row (log lines): the date part is formatted once per
+    /// second, not once per line.
+    public struct NanosFormatter: Sendable {
+        private var second: Int64?
+        private var prefix = ""
+
+        public init() {}
+
+        public mutating func format(_ unixNanos: Int64) -> String {
+            let (seconds, fraction) = unixNanos.quotientAndRemainder(dividingBy: 1_000_000_000)
+            let (wholeSeconds, nanos) = fraction < 0 ? (seconds - 1, fraction + 1_000_000_000) : (seconds, fraction)
+            if wholeSeconds != second {
+                second = wholeSeconds
+                prefix = String(Timestamps.rfc3339(Date(timeIntervalSince1970: Double(wholeSeconds))).dropLast())
+            }
+            let digits = String(nanos)
+            return prefix + "." + String(repeating: "0", count: 9 - digits.count) + digits + "Z"
+        }
     }
 
     /// Parses RFC 3339 keeping every fractional digit (up to nanoseconds), as unix nanoseconds.

@@ -75,3 +75,67 @@ struct LogQueryReadTests {
         #expect([c, b, a].sorted(by: AgentLogLine.precedes) == [a, b, c])
     }
 }
+
+@Suite("LogRecord lines")
+struct LogRecordLineTests {
+    static let messages = ["", "plain", "quote \" backslash \\ slash /", "tab\tcr\rnl\n", "\u{0}\u{1}\u{1b}[31m\u{7f}", "ü☃ 🚀", String(repeating: "x", count: 20_000)]
+
+    @Test("the hand-written line is JSON that JSONDecoder reads, and reads back itself, for awkward text")
+    func roundTrip() throws {
+        for (index, message) in Self.messages.enumerated() {
+            let record = LogRecord(timestamp: 1_800_000_000_123_456_789 + Int64(index), number: Int64.max - Int64(index), message: message)
+            let line = record.encodedLine()
+            #expect(!line.contains(UInt8(ascii: "\n")))
+            #expect(try JSONDecoder().decode(LogRecord.self, from: Data(line)) == record, "\(message.debugDescription)")
+            #expect(LogRecord.fastDecode(line) == record, "\(message.debugDescription)")
+        }
+    }
+
+    @Test("other spellings of a record fall back to JSONDecoder; broken lines are nil")
+    func fallback() {
+        let decoder = JSONDecoder()
+        let spaced = Array(#"{ "m": "a\u00e9\/b", "n": 2, "t": -5 }"#.utf8)
+        #expect(LogRecord.fastDecode(spaced) == nil)
+        #expect(LogRecord.decodeLine(spaced, fallback: decoder) == LogRecord(timestamp: -5, number: 2, message: "aé/b"))
+        for broken in [#"{"t":1,"n":2,"m":"unterminated"#, #"{"t":1,"n":2,"m":"x"}trailing"#, #"{"t":99999999999999999999,"n":1,"m":""}"#, ""] {
+            #expect(LogRecord.decodeLine(Array(broken.utf8), fallback: decoder) == nil, "\(broken)")
+        }
+    }
+
+    @Test("reading forward from any cursor or time across rotated files finds exactly the next lines")
+    func forwardFromAnywhere() throws {
+        try LogCollectorTests.withDirectory { directory in
+            var collector = LogCollector(directory: directory)
+            collector.maxBytes = 4_000
+            collector.keep = 3
+            let start = Date(timeIntervalSince1970: 1_700_000_000)
+            for index in 1...300 {
+                try LogCollectorTests.append("line \(index) " + String(repeating: "y", count: index % 40) + "\n", to: collector.rawPath("m"))
+                try collector.collect("m", now: start.addingTimeInterval(Double(index)))
+            }
+            let all = collector.records("m", limit: 10_000)
+            let first = try #require(all.first?.number)
+            #expect(all.map(\.number) == Array(first...300))
+            for after in [0, first - 1, first, first + 17, 150, 299, 300] {
+                let expected = all.filter { $0.number > after }.prefix(5).map(\.number)
+                #expect(collector.records("m", after: after, limit: 5, oldest: true).map(\.number) == Array(expected), "after \(after)")
+            }
+            for second in [0, Int(first) + 3, 200, 300, 301] {
+                let since = (1_700_000_000 + Int64(second)) * 1_000_000_000
+                let expected = all.filter { $0.timestamp >= since }.prefix(7).map(\.number)
+                #expect(collector.records("m", since: since, limit: 7, oldest: true).map(\.number) == Array(expected), "since +\(second)")
+            }
+            // A small bisection window makes the search do real work on these small files.
+            let path = collector.recordsPath("m", generation: 1)
+            var head: LogRecord?
+            LogCollector.forEachLineForward(path, from: 0) { head = LogRecord.decodeLine($0, fallback: JSONDecoder()); return false }
+            let target = try #require(head?.number) + 30
+            let offset = LogCollector.firstOffset(path, where: { $0.number >= target }, decoder: JSONDecoder(), window: 16)
+            var firstLine: LogRecord?
+            LogCollector.forEachLineForward(path, from: try #require(offset)) { firstLine = LogRecord.decodeLine($0, fallback: JSONDecoder()); return false }
+            #expect(firstLine?.number == target)
+            #expect(LogCollector.firstOffset(path, where: { _ in true }, decoder: JSONDecoder(), window: 16) == 0)
+            #expect(LogCollector.firstOffset(path, where: { $0.number > 300 }, decoder: JSONDecoder(), window: 16) == nil)
+        }
+    }
+}

@@ -44,6 +44,10 @@ struct LogQueryTests {
         }
         #expect(Timestamps.rfc3339Nanos(unixNanos: 1_800_000_000_000_000_042) == "2027-01-15T08:00:00.000000042Z")
         #expect(Timestamps.parseRFC3339Nanos("not a time") == nil)
+        var formatter = Timestamps.NanosFormatter()
+        for value: Int64 in [5, 999_999_999, 1_000_000_000, 1_000_000_001, 1_800_000_000_000_000_000, 1_799_999_999_999_999_999, 5] {
+            #expect(formatter.format(value) == Timestamps.rfc3339Nanos(unixNanos: value), "one formatter for many times: \(value)")
+        }
         for bad in ["2027-02-29T00:00:00Z", "2027-01-15T24:00:00Z", "2027-01-15T08:00:00", "2027-01-15T08:00:00.Z", "2027-01-15T08:00:00+1:00"] {
             #expect(Timestamps.parseRFC3339Nanos(bad) == nil, "\(bad)")
         }

@@ -40,10 +40,24 @@ public struct LogCollector: Sendable {
         return names.filter { $0.hasSuffix(".log") }.map { String($0.dropLast(4)) }.sorted()
     }
 
-    /// One pass over every raw log; returns the number of lines collected.
+    /// One pass over every raw log: the number of lines collected, and whether a raw log
+    /// had more than `maxRead` waiting (then the next pass should follow at once).
     @discardableResult
-    public func collectAll(now: Date = Date()) -> Int {
-        machinesWithLogs().reduce(0) { $0 + ((try? collect($1, now: now)) ?? 0) }
+    public func collectAll(now: Date = Date()) -> (lines: Int, backlog: Bool) {
+        var lines = 0
+        var backlog = false
+        for id in machinesWithLogs() {
+            lines += (try? collect(id, now: now)) ?? 0
+            backlog = backlog || hasBacklog(id)
+        }
+        return (lines, backlog)
+    }
+
+    /// Whether the raw log holds more than one pass reads.
+    func hasBacklog(_ id: String) -> Bool {
+        var info = stat()
+        guard stat(rawPath(id), &info) == 0 else { return false }
+        return Int64(info.st_size) - readOffset(id).offset > Int64(maxRead)
     }
 
     /// Collects what is new in one machine's raw log.
@@ -104,11 +118,9 @@ public struct LogCollector: Sendable {
     }
 
     private func append(_ records: [LogRecord], to id: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        var data = Data()
+        var data: [UInt8] = []
         for record in records {
-            data.append(try encoder.encode(record))
+            data += record.encodedLine()
             data.append(UInt8(ascii: "\n"))
         }
         let path = recordsPath(id)
