@@ -83,12 +83,19 @@ class LogBench(Bench):
         raise BenchError(f"machine {machine_id} did not finish its workload within {timeout} s")
 
     def collected(self, machine_id, lines, timeout=600):
-        """Waits until the last workload line is readable; returns the boot-clock time of that."""
+        """Waits until the last workload line is readable; returns the boot-clock time of that
+        and how many lines were lost or repeated: line numbers count every collected line from
+        1, so the workload's line i must carry number i."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             tail = self.logs(machine=machine_id, limit=3)
-            if any(line["message"].startswith(f"bench log line {lines} ") for line in tail):
-                return boottime()
+            last = [line for line in tail if line["message"].startswith(f"bench log line {lines} ")]
+            if last:
+                done = boottime()
+                sample = [line for line in self.logs(machine=machine_id, limit=10000, since="1h")
+                          if line["message"].startswith("bench log line ")]
+                wrong = sum(1 for line in sample if int(line["message"].split()[3]) != line["number"])
+                return done, abs(lines - last[0]["number"]) + wrong
             time.sleep(0.01)
         raise BenchError(f"the last line of machine {machine_id} was not readable within {timeout} s")
 
@@ -122,10 +129,10 @@ class LogBench(Bench):
             q_start, q_end = self.workload_times(quiet)
             logged = self.machine(workload(n))
             l_start, l_end = self.workload_times(logged)
-            done = self.collected(logged, n)
+            done, lost = self.collected(logged, n)
             run = {
                 "host_file_s": host, "devnull_s": q_end - q_start, "logged_s": l_end - l_start,
-                "collected_s": done - l_start, "lag_after_end_s": done - l_end,
+                "collected_s": done - l_start, "lag_after_end_s": done - l_end, "lost_or_repeated_lines": lost,
             }
             run["slowdown"] = run["logged_s"] / run["devnull_s"] if run["devnull_s"] > 0 else None
             run["collected_lines_per_s"] = n / run["collected_s"] if run["collected_s"] > 0 else None
@@ -161,6 +168,8 @@ def print_report(r):
     print(f"  collection, first line written → last line readable: {median([run['collected_lines_per_s'] for run in runs]):,.0f} lines/s"
           f" ({median([run['collected_lines_per_s'] for run in runs]) * r['line_bytes'] / 1e6:.1f} MB/s);"
           f" lag after the workload's end {median([run['lag_after_end_s'] for run in runs]) * 1000:.0f} ms")
+    print(f"  lines lost or repeated (last line's number vs its index, first 10,000 checked one by one): "
+          f"{sum(run['lost_or_repeated_lines'] for run in runs)}")
     for name, s in r.get("query_ms", {}).items():
         print(f"  query {name:<12} p50 {s['median']:7.1f} ms  p99 {s['p99']:7.1f} ms")
 

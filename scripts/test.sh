@@ -13,12 +13,17 @@ swift build --build-tests
 # The microVM tests boot the guest kernel + tarmac-init from /var/lib/tarmac/guest.
 if [[ -x scripts/build-guest.sh ]]; then ./scripts/build-guest.sh; fi
 if (($#)); then exec swift test --skip-build "$@"; fi
-# Three phases, so the timing-sensitive unit tests do not share the two CPUs with TCG
-# microVMs: unit and in-process tests, then the real-machine driver suites (runc, QEMU),
-# then the integration suites against real `tarmac dev` processes.
+# Phases, so the timing-sensitive tests do not share the two CPUs with everything else:
+# unit and in-process tests; the process-supervision suites that bound how fast a child is
+# ended or reaped (on their own: in the middle of 600 parallel tests the cooperative pool is
+# busy for seconds); the real-machine driver suites (runc, QEMU); then the integration
+# suites against real `tarmac dev` processes.
 real_machines='RuntimeDriverSuites|GuestVMTests'
+process_timing='TarmacSystemTests.ProcessExitMonitorTests|TarmacSystemTests.CommandTests|TarmacImageTests.ExternalProcessTests'
 echo "== unit and in-process tests"
-swift test --skip-build --skip "$real_machines|TarmacIntegrationTests"
+swift test --skip-build --skip "$real_machines|$process_timing|TarmacIntegrationTests"
+echo "== process supervision timing"
+swift test --skip-build --filter "$process_timing"
 echo "== runtime drivers against real runc and QEMU"
 swift test --skip-build --filter "$real_machines"
 echo "== integration: real tarmac dev, registry, runc, QEMU"

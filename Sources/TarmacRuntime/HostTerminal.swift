@@ -38,7 +38,7 @@ enum HostTerminal {
             events: events,
             write: { bytes in descriptor.write(bytes) },
             resize: { rows, columns in descriptor.resize(rows: rows, columns: columns) },
-            close: { kill(pid, SIGHUP) })
+            close: { descriptor.hangUp(pid) })
     }
 
     /// The master, closed by the pump once the program is reaped; writers check it under
@@ -74,6 +74,24 @@ enum HostTerminal {
             }
         }
 
+        private let reaped = Mutex(false)
+
+        /// SIGHUP to the program, unless it was reaped already (its pid may be reused then).
+        func hangUp(_ pid: pid_t) {
+            reaped.withLock { reaped in
+                if !reaped { kill(pid, SIGHUP) }
+            }
+        }
+
+        /// Reaps the program if it has ended, under the lock `hangUp` takes.
+        func reap(_ pid: pid_t) -> Spawn.Termination? {
+            reaped.withLock { reaped in
+                guard let ended = Spawn.poll(pid) else { return nil }
+                reaped = true
+                return ended
+            }
+        }
+
         func close() {
             fd.withLock { fd in
                 if fd >= 0 { Glibc.close(fd) }
@@ -106,7 +124,7 @@ enum HostTerminal {
             var poller = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
             _ = poll(&poller, reading ? 1 : 0, 100)
             drain()
-            ended = Spawn.poll(pid)
+            ended = descriptor.reap(pid)
         }
         drain()
         descriptor.close()

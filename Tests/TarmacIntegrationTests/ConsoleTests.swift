@@ -16,8 +16,7 @@ struct ConsoleTests {
             .resize(rows: 40, columns: 120),
             .keys("stty size\r", expect: "40 120"),
             .keys("sleep 100\r", expect: "sleep 100"),
-            .pause(.milliseconds(700)),
-            .keys("\u{03}", expect: "#"),
+            .repeatKeys("\u{03}", expect: "#", interval: .milliseconds(500)),
             .keys("echo after-$((40+2))\r", expect: "after-42"),
             .keys("exit 5\r", expect: "exit 5"),
         ])

@@ -11,8 +11,9 @@ struct ConsoleScript {
     enum Step: Sendable {
         case keys(String, expect: String)
         case resize(rows: Int, columns: Int)
-        /// Lets the program get going (a shell leaves its line editor before a command runs).
-        case pause(Duration)
+        /// Sends keys again every `interval` until the terminal prints `expect` (a Ctrl-C
+        /// typed while the shell's line editor still holds the terminal is only a character).
+        case repeatKeys(String, expect: String, interval: Duration)
     }
 
     struct Outcome {
@@ -33,8 +34,18 @@ struct ConsoleScript {
                 group.addTask {
                     for step in steps {
                         switch step {
-                        case .pause(let duration):
-                            try await Task.sleep(for: duration)
+                        case .repeatKeys(let keys, let expected, let interval):
+                            let start = transcript.withLock { $0.count }
+                            let deadline = ContinuousClock.now + timeout
+                            while !transcript.withLock({ String($0.dropFirst(start)).contains(expected) }) {
+                                guard ContinuousClock.now < deadline else {
+                                    missed.withLock { $0 = expected }
+                                    try await outbound.close(.normalClosure, reason: nil)
+                                    return
+                                }
+                                try await outbound.write(.binary(ByteBuffer(string: keys)))
+                                try await Task.sleep(for: interval)
+                            }
                         case .resize(let rows, let columns):
                             try await outbound.write(.text(#"{"type":"resize","rows":\#(rows),"cols":\#(columns)}"#))
                         case .keys(let keys, let expected):
