@@ -83,6 +83,21 @@ struct ReconciliationFaultTests {
         #expect(containers.count == ids.count, "\(containers.count) containers for \(ids.count) machines")
     }
 
+    /// Starts tarmac dev with a crash fault armed and runs `work` against it. The fault may
+    /// strike while it starts (reconciling what the previous phase left pending applies
+    /// versions, and an apply may be the one that crashes): that is the fault under test too,
+    /// so the phase then ends there.
+    static func launchUnderFault(_ dev: DevInstance, _ work: () async -> Void) async throws {
+        do {
+            try await dev.launch()
+        } catch let error as FixtureError {
+            dev.reapIfDead()
+            guard !dev.isRunning, dev.log.contains("fault injection: crash-") else { throw error }
+            return
+        }
+        await work()
+    }
+
     @Test("lost replies, control plane killed after its write, agent killed mid-apply: 50 concurrent creates, updates, destroys converge")
     func faults() async throws {
         try await DevInstance.with { dev in
@@ -116,16 +131,14 @@ struct ReconciliationFaultTests {
             // 2. The control plane dies between its durable write and the agent call.
             dev.kill9()
             dev.environment["TARMAC_FAULTS"] = "crash-after-write=0.2"
-            try await dev.launch()
-            await Self.create(dev, (50..<60).map { "c\($0)" }, ledger: ledger)
+            try await Self.launchUnderFault(dev) { await Self.create(dev, (50..<60).map { "c\($0)" }, ledger: ledger) }
             try await Task.sleep(for: .milliseconds(300))
             dev.reapIfDead()
             if dev.isRunning { dev.kill9() }
 
             // 3. The agent dies inside an apply, after its durable write, before its reply.
             dev.environment["TARMAC_FAULTS"] = "crash-in-apply=0.2"
-            try await dev.launch()
-            await Self.create(dev, (60..<70).map { "a\($0)" }, ledger: ledger)
+            try await Self.launchUnderFault(dev) { await Self.create(dev, (60..<70).map { "a\($0)" }, ledger: ledger) }
             try await Task.sleep(for: .milliseconds(300))
             dev.reapIfDead()
             if dev.isRunning { dev.kill9() }
