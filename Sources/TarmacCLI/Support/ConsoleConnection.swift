@@ -52,10 +52,15 @@ enum ConsoleConnection {
                             }
                         }
                     }
-                    for try await message in inbound.messages(maxSize: 16 << 20) {
+                    // The exit report (or why the console did not open) is the server's last
+                    // message: stop there rather than wait for its close.
+                    reading: for try await message in inbound.messages(maxSize: 16 << 20) {
                         switch message {
                         case .binary(let buffer): output(Array(buffer.readableBytesView))
-                        case .text(let text): if let result = notice(text) { outcome.withLock { $0 = result } }
+                        case .text(let text):
+                            guard let result = notice(text) else { continue }
+                            outcome.withLock { $0 = result }
+                            break reading
                         }
                     }
                     group.cancelAll()

@@ -29,6 +29,17 @@ struct ConsoleScript {
         let transcript = Shared("")
         let exit = Shared<String?>(nil)
         let missed = Shared<String?>(nil)
+        try await connect(url: url, headers: headers, steps: steps, timeout: timeout, transcript: transcript, exit: exit, missed: missed)
+        let text = exit.withLock { $0 }
+        return Outcome(
+            transcript: transcript.withLock { $0 },
+            exit: text.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] },
+            missed: missed.withLock { $0 })
+    }
+
+    private static func connect(
+        url: String, headers: HTTPFields, steps: [Step], timeout: Duration, transcript: Shared<String>, exit: Shared<String?>, missed: Shared<String?>
+    ) async throws {
         try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: headers), logger: Logger(label: "console-test")) { inbound, outbound, _ in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -63,21 +74,19 @@ struct ConsoleScript {
                         }
                     }
                 }
-                // The server closes after the program's exit report (the last step ends it).
-                for try await message in inbound.messages(maxSize: 1 << 24) {
+                // The server's text message (the exit report, or why the console did not
+                // open) is its last: stop reading there rather than wait for its close.
+                reading: for try await message in inbound.messages(maxSize: 1 << 24) {
                     switch message {
                     case .binary(let buffer): transcript.withLock { $0 += String(decoding: buffer.readableBytesView, as: UTF8.self) }
-                    case .text(let text): exit.withLock { $0 = text }
+                    case .text(let text):
+                        exit.withLock { $0 = text }
+                        break reading
                     }
                 }
                 group.cancelAll()
             }
         }
-        let text = exit.withLock { $0 }
-        return Outcome(
-            transcript: transcript.withLock { $0 },
-            exit: text.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] },
-            missed: missed.withLock { $0 })
     }
 }
 
