@@ -8,6 +8,9 @@ import TarmacModel
 
 extension Handlers {
     func registerApps(_ table: inout RouteTable) {
+        table.add(.get, "/v1/platform/regions") { _, _ in
+            JSONResponse.make(try control().platformRegions())
+        }
         table.add(.get, "/v1/apps") { request, _ in
             JSONResponse.make(try await control().listApps(orgSlug: request.query("org_slug")))
         }

@@ -12,6 +12,7 @@ public struct TarmacCommand: AsyncParsableCommand {
             EventsCommand.self,
             LogsCommand.self,
             SshCommand.self,
+            PlatformCommand.self,
             WebhooksCommand.self,
             ImageCommand.self,
             RegistryCommand.self,

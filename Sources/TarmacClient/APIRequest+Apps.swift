@@ -21,3 +21,10 @@ extension APIRequest {
         APIRequest(.delete, ["apps", name], query: force ? [.init("force", "true")] : [])
     }
 }
+
+extension APIRequest {
+    /// `GET /v1/platform/regions` → ``PlatformRegions``.
+    public static func platformRegions() -> APIRequest {
+        APIRequest(.get, ["platform", "regions"])
+    }
+}

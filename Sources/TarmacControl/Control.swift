@@ -101,6 +101,11 @@ public final class Control: Sendable {
         return host
     }
 
+    /// The regions that have hosts, sorted by code; `nearest` is the default region.
+    public func platformRegions() -> PlatformRegions {
+        PlatformRegions(regions: Set(hosts.map(\.region)).sorted().map(PlatformRegion.named), nearest: configuration.defaultRegion)
+    }
+
     // MARK: apps
 
     public func listApps(orgSlug: String?) async throws -> AppList {

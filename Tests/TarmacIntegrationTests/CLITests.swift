@@ -14,6 +14,8 @@ struct CLITests {
             let images = try dev.cli(["image", "ls"])
             #expect(images.status == 0)
             #expect(images.stdout.contains("busybox-test"))
+            let regions = try dev.cli(["platform", "regions", "--json"])
+            #expect(regions.status == 0 && regions.stdout.contains(#""nearest" : "local""#), "\(regions.stdout) \(regions.stderr)")
 
             #expect(try dev.cli(["apps", "create", "cli"]).status == 0)
             let duplicate = try dev.cli(["apps", "create", "cli"])
