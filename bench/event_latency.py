@@ -12,7 +12,6 @@ reports how many events each channel missed (must be 0) and whether every webhoo
 verified. Standard library only.
 """
 
-import argparse
 import base64
 import hashlib
 import hmac
@@ -20,7 +19,6 @@ import http.client
 import http.server
 import json
 import os
-import signal
 import socket
 import struct
 import sys
@@ -28,8 +26,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import BenchError, Deadline, git_describe, install_deadline, machine_info, summary, write_results  # noqa: E402
-from machine_start import APP, IMAGE, Bench, log  # noqa: E402
+from benchlib import BenchError, git_describe, machine_info, summary  # noqa: E402
+from machine_start import APP, IMAGE, Bench, log, helper_parser, run_helper  # noqa: E402
 
 SECRET = "bench-webhook-secret-0123456789"
 
@@ -227,46 +225,10 @@ def print_report(results):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tarmac", required=True)
-    parser.add_argument("--work-dir", required=True)
-    parser.add_argument("--port", type=int, default=4390)
-    parser.add_argument("--bridge", default="tbench0")
-    parser.add_argument("--subnet", default="172.31.250.0/24")
-    parser.add_argument("--gateway", default="172.31.250.1")
-    parser.add_argument("--prefix", default="tbench")
-    parser.add_argument("--runtime", default="container", choices=["container", "microvm"])
-    parser.add_argument("--log-level", default="info")
+    parser = helper_parser(__doc__, runtimes=("container", "microvm"), max_seconds=900)
     parser.add_argument("--events", type=int, default=1000, help="at least this many events (default 1000)")
     parser.add_argument("--machines", type=int, default=10, help="machines cycled in parallel (default 10)")
-    parser.add_argument("--max-seconds", type=int, default=900)
-    parser.add_argument("--results", default=None)
-    parser.add_argument("-v", "--verbose", action="store_true")
-    args = parser.parse_args()
-
-    install_deadline(args.max_seconds)
-    bench = EventBench(args)
-    code = 0
-    try:
-        results = bench.run()
-        signal.alarm(0)
-        print_report(results)
-        if args.results:
-            write_results(args.results, results, log)
-    except (BenchError, Deadline, OSError, http.client.HTTPException, KeyError, ValueError) as error:
-        log(f"FAILED: {error}")
-        if bench.dev is not None:
-            log("tarmac dev log (tail):\n" + bench.tail_dev_log())
-        code = 1
-    finally:
-        signal.alarm(60)
-        try:
-            bench.cleanup()
-        except Deadline as error:
-            log(f"cleanup interrupted: {error}")
-            code = code or 1
-        signal.alarm(0)
-    return code
+    return run_helper(EventBench(parser.parse_args()), print_report)
 
 
 if __name__ == "__main__":

@@ -18,19 +18,16 @@ after the workload's end; the latency of log queries (tail of 100 and 10,000 lin
 forward read from a time). Standard library only.
 """
 
-import argparse
-import http.client
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import BenchError, Deadline, git_describe, install_deadline, machine_info, summary, write_results  # noqa: E402
-from machine_start import APP, IMAGE, Bench, log  # noqa: E402
+from benchlib import BenchError, git_describe, machine_info, summary  # noqa: E402
+from machine_start import APP, IMAGE, Bench, log, helper_parser, run_helper  # noqa: E402
 
 LINE_PAD = "x" * 72
 
@@ -175,47 +172,11 @@ def print_report(r):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tarmac", required=True)
-    parser.add_argument("--work-dir", required=True)
-    parser.add_argument("--port", type=int, default=4390)
-    parser.add_argument("--bridge", default="tbench0")
-    parser.add_argument("--subnet", default="172.31.250.0/24")
-    parser.add_argument("--gateway", default="172.31.250.1")
-    parser.add_argument("--prefix", default="tbench")
-    parser.add_argument("--runtime", default="container", choices=["container"])
-    parser.add_argument("--log-level", default="info")
+    parser = helper_parser(__doc__, runtimes=("container",), max_seconds=900)
     parser.add_argument("--lines", type=int, default=200_000, help="lines per workload (default 200000, ~20 MB)")
     parser.add_argument("--rounds", type=int, default=3, help="runs of the three cases (default 3)")
     parser.add_argument("--queries", type=int, default=20, help="requests per query latency figure (default 20)")
-    parser.add_argument("--max-seconds", type=int, default=900)
-    parser.add_argument("--results", default=None)
-    parser.add_argument("-v", "--verbose", action="store_true")
-    args = parser.parse_args()
-
-    install_deadline(args.max_seconds)
-    bench = LogBench(args)
-    code = 0
-    try:
-        results = bench.run()
-        signal.alarm(0)
-        print_report(results)
-        if args.results:
-            write_results(args.results, results, log)
-    except (BenchError, Deadline, OSError, http.client.HTTPException, KeyError, ValueError, subprocess.SubprocessError) as error:
-        log(f"FAILED: {error}")
-        if bench.dev is not None:
-            log("tarmac dev log (tail):\n" + bench.tail_dev_log())
-        code = 1
-    finally:
-        signal.alarm(60)
-        try:
-            bench.cleanup()
-        except Deadline as error:
-            log(f"cleanup interrupted: {error}")
-            code = code or 1
-        signal.alarm(0)
-    return code
+    return run_helper(LogBench(parser.parse_args()), print_report)
 
 
 if __name__ == "__main__":

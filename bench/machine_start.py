@@ -1014,6 +1014,55 @@ def print_report(r):
     print("\n".join(lines) + "\n", flush=True)
 
 
+# ----------------------------------------------------------------------------- helper benchmarks
+
+def helper_parser(description, runtimes=("container", "microvm"), max_seconds=900):
+    """The options every helper of bench/machine-start.sh takes (event_latency.py,
+    log_throughput.py, console_latency.py); each adds its own."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tarmac", required=True)
+    parser.add_argument("--work-dir", required=True)
+    parser.add_argument("--port", type=int, default=4390)
+    parser.add_argument("--bridge", default="tbench0")
+    parser.add_argument("--subnet", default="172.31.250.0/24")
+    parser.add_argument("--gateway", default="172.31.250.1")
+    parser.add_argument("--prefix", default="tbench")
+    parser.add_argument("--runtime", default="container", choices=list(runtimes))
+    parser.add_argument("--log-level", default="info")
+    parser.add_argument("--max-seconds", type=int, default=max_seconds)
+    parser.add_argument("--results", default=None)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    return parser
+
+
+def run_helper(bench, print_report):
+    """Runs `bench` under its deadline, prints and writes its results, and always cleans up
+    through the API; returns the exit status."""
+    args = bench.args
+    install_deadline(args.max_seconds)
+    code = 0
+    try:
+        results = bench.run()
+        signal.alarm(0)
+        print_report(results)
+        if args.results:
+            write_results(args.results, results, log)
+    except (BenchError, Deadline, OSError, http.client.HTTPException, KeyError, ValueError, subprocess.SubprocessError) as error:
+        log(f"FAILED: {error}")
+        if bench.dev is not None:
+            log("tarmac dev log (tail):\n" + bench.tail_dev_log())
+        code = 1
+    finally:
+        signal.alarm(60)
+        try:
+            bench.cleanup()
+        except Deadline as error:
+            log(f"cleanup interrupted: {error}")
+            code = code or 1
+        signal.alarm(0)
+    return code
+
+
 # ----------------------------------------------------------------------------- main
 
 def main():

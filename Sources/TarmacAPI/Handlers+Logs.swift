@@ -38,8 +38,7 @@ extension Handlers {
     }
 
     private static func followLogs(app: String, query: LogQuery, control: Control, writer: inout any ResponseBodyWriter) async throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let encoder = JSONResponse.encoder
         try await control.followLogs(app: app, query: query, idle: logKeepAliveInterval) { lines in
             var buffer = ByteBuffer()
             if lines.isEmpty { buffer.writeString("\n") }

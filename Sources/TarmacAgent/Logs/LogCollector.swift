@@ -47,38 +47,39 @@ public struct LogCollector: Sendable {
         var lines = 0
         var backlog = false
         for id in machinesWithLogs() {
-            lines += (try? collect(id, now: now)) ?? 0
-            backlog = backlog || hasBacklog(id)
+            guard let pass = try? collectPass(id, now: now) else { continue }
+            lines += pass.lines
+            backlog = backlog || pass.backlog
         }
         return (lines, backlog)
-    }
-
-    /// Whether the raw log holds more than one pass reads.
-    func hasBacklog(_ id: String) -> Bool {
-        var info = stat()
-        guard stat(rawPath(id), &info) == 0 else { return false }
-        return Int64(info.st_size) - readOffset(id).offset > Int64(maxRead)
     }
 
     /// Collects what is new in one machine's raw log.
     @discardableResult
     public func collect(_ id: String, now: Date = Date()) throws -> Int {
+        try collectPass(id, now: now).lines
+    }
+
+    /// One pass over one raw log: the lines collected, and whether more than one pass's
+    /// worth was waiting.
+    func collectPass(_ id: String, now: Date) throws -> (lines: Int, backlog: Bool) {
         let fd = open(rawPath(id), O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { return 0 }
+        guard fd >= 0 else { return (0, false) }
         defer { close(fd) }
         var (offset, next) = readOffset(id)
         var info = stat()
-        guard fstat(fd, &info) == 0 else { return 0 }
+        guard fstat(fd, &info) == 0 else { return (0, false) }
         // A raw log shorter than what was read was replaced: start it over.
         if Int64(info.st_size) < offset { offset = 0 }
         let available = Int64(info.st_size) - offset
-        guard available > 0 else { return 0 }
+        guard available > 0 else { return (0, false) }
+        let backlog = available > Int64(maxRead)
         var bytes = [UInt8](repeating: 0, count: Int(min(available, Int64(maxRead))))
         let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
-        guard count > 0 else { return 0 }
+        guard count > 0 else { return (0, false) }
         bytes.removeLast(bytes.count - count)
         let (lines, consumed) = Self.split(bytes, maxLine: maxLine)
-        guard consumed > 0 else { return 0 }
+        guard consumed > 0 else { return (0, false) }
         let stamp = Int64(now.timeIntervalSince1970 * 1_000_000_000)
         var records: [LogRecord] = []
         for line in lines {
@@ -92,7 +93,7 @@ public struct LogCollector: Sendable {
         // microVM driver quotes the console's last lines in errors).
         let freed = (offset - Self.keptTail) / 4096 * 4096
         if freed > 0 { _ = tarmac_punch_hole(fd, 0, freed) }
-        return records.count
+        return (records.count, backlog)
     }
 
     /// Complete lines of `bytes` (without their newline; longer ones cut at `maxLine`) and

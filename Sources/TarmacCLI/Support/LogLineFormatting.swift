@@ -27,10 +27,14 @@ struct LogLineFormatting {
         return palette[Int(hash % UInt32(palette.count))]
     }
 
-    /// One line of `--json` output: the line object on one line (NDJSON).
-    static func json(_ line: LogLine) -> String {
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(line)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return encoder
+    }()
+
+    /// One line of `--json` output: the line object on one line (NDJSON).
+    static func json(_ line: LogLine) -> String {
+        (try? encoder.encode(line)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
