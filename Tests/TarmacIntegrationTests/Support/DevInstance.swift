@@ -36,7 +36,9 @@ final class DevInstance: @unchecked Sendable {
         let suffix = String(UUID().uuidString.prefix(4)).lowercased()
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("tarmac-it-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        port = Int.random(in: 20_000...40_000)
+        // Below Linux's ephemeral range (32768-60999): an outgoing connection of another test
+        // cannot hold it (one did, and tarmac dev failed to bind).
+        port = Int.random(in: 20_000...32_000)
         bridge = "tt\(tag)\(suffix)"
         subnet = "172.31.\(tag).0/24"
         prefix = "tt\(tag)\(suffix)"
