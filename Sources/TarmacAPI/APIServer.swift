@@ -63,6 +63,7 @@ public enum APIServer {
             }
         }
         handlers.registerApps(&table)
+        handlers.registerHosts(&table)
         handlers.registerMachines(&table)
         handlers.registerMachineActions(&table)
         handlers.registerExec(&table)

@@ -10,23 +10,22 @@ extension HTTPAgentClient {
     /// no deadline; it ends when the session does.
     public func openConsole(_ machineID: String, _ request: AgentConsoleRequest) async throws -> AgentConsoleSession {
         let (keys, keyboard) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .unbounded)
-        var http = HTTPClientRequest(url: url(AgentRoute.console.path(machineID: machineID)))
-        http.method = .POST
+        var http = AgentWireRequest(method: .POST, path: AgentRoute.console.path(machineID: machineID))
         http.headers.add(name: AgentRoute.consoleRequestHeader, value: try JSONEncoder().encode(request).base64EncodedString())
         addHeaders(&http)
-        http.body = .stream(keys, length: .unknown)
-        let response: HTTPClientResponse
+        http.body = .stream(keys)
+        let response: AgentWireResponse
         do {
-            response = try await client.execute(http, deadline: .distantFuture)
+            response = try await transport.execute(http, deadline: nil)
         } catch {
             keyboard.finish()
             throw AgentError(.unavailable, "the machine's host agent is unreachable (\(error)); it may be restarting, try again")
         }
         do {
             try Self.checkVersion(response.headers.first(name: AgentWireVersion.headerName))
-            guard response.status == .ok else {
-                let body = try await response.body.collect(upTo: Self.maximumResponseBytes)
-                throw Self.error(status: Int(response.status.code), body: Data(body.readableBytesView))
+            guard response.status == 200 else {
+                let body = try await response.collect(upTo: Self.maximumResponseBytes)
+                throw Self.error(status: response.status, body: Data(body.readableBytesView))
             }
         } catch {
             keyboard.finish()
@@ -62,10 +61,10 @@ extension HTTPAgentClient {
 /// reader only (through `AsyncThrowingStream(unfolding:)`), one call at a time, which is what
 /// makes sharing the iterator sound.
 final class ConsoleFrameReader: @unchecked Sendable {
-    private var body: HTTPClientResponse.Body.AsyncIterator
+    private var body: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
     private var decoder = ConsoleFrames.Decoder()
 
-    init(_ body: HTTPClientResponse.Body.AsyncIterator) { self.body = body }
+    init(_ body: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator) { self.body = body }
 
     func next() async throws -> AgentConsoleOutput? {
         while true {

@@ -13,10 +13,7 @@ import TarmacModel
 /// agent that cannot be reached, refuses this control plane (token, version) or speaks an
 /// incompatible protocol, since none of those says whether a change was made.
 public struct HTTPAgentClient: AgentAPI {
-    public enum Endpoint: Sendable, Hashable {
-        case unixSocket(path: String)
-        case http(baseURL: String)
-    }
+    public typealias Endpoint = HTTPAgentTransport.Endpoint
 
     /// Most requests; longer ones (image pulls, exec, long-polls) set their own.
     static let defaultDeadline: Duration = .seconds(60)
@@ -25,14 +22,17 @@ public struct HTTPAgentClient: AgentAPI {
     /// Largest answer read (a `machines()` listing of many specs).
     static let maximumResponseBytes = 64 << 20
 
-    private let endpoint: Endpoint
+    let transport: any AgentTransport
     private let token: AgentToken?
-    let client: HTTPClient
 
     public init(endpoint: Endpoint, token: AgentToken?, client: HTTPClient = .shared) {
-        self.endpoint = endpoint
+        self.init(transport: HTTPAgentTransport(endpoint: endpoint, client: client), token: token)
+    }
+
+    /// Over any transport: `AgentTunnel` for an agent that dialled this control plane.
+    public init(transport: any AgentTransport, token: AgentToken?) {
+        self.transport = transport
         self.token = token
-        self.client = client
     }
 
     public func info() async throws -> AgentInfo {
@@ -105,41 +105,31 @@ public struct HTTPAgentClient: AgentAPI {
         }
     }
 
-    func url(_ path: String) -> String {
-        switch endpoint {
-        case .unixSocket(let socket):
-            URL(httpURLWithSocketPath: socket, uri: path)?.absoluteString ?? "http+unix://invalid\(path)"
-        case .http(let base):
-            base + path
-        }
-    }
-
     private func send(_ route: AgentRoute, machineID: String, query: [(String, String)], body: Data?, deadline: Duration) async throws -> Data {
-        var request = HTTPClientRequest(url: url(route.path(machineID: machineID, query: query)))
-        request.method = HTTPMethod(rawValue: route.method.rawValue)
+        var request = AgentWireRequest(method: HTTPMethod(rawValue: route.method.rawValue), path: route.path(machineID: machineID, query: query))
         addHeaders(&request)
         if let body {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response: HTTPClientResponse
+        let response: AgentWireResponse
         let bytes: ByteBuffer
         do {
-            response = try await client.execute(request, timeout: .seconds(deadline.components.seconds))
-            bytes = try await response.body.collect(upTo: Self.maximumResponseBytes)
+            response = try await transport.execute(request, deadline: deadline)
+            bytes = try await response.collect(upTo: Self.maximumResponseBytes)
         } catch {
             throw AgentError(.unavailable, "the machine's host agent is unreachable (\(error)); it may be restarting, try again")
         }
         try Self.checkVersion(response.headers.first(name: AgentWireVersion.headerName))
         let data = Data(bytes.readableBytesView)
-        guard (200..<300).contains(response.status.code) else {
-            throw Self.error(status: Int(response.status.code), body: data)
+        guard (200..<300).contains(response.status) else {
+            throw Self.error(status: response.status, body: data)
         }
         return data
     }
 
     /// The protocol version and, when configured, the token: on every request.
-    func addHeaders(_ request: inout HTTPClientRequest) {
+    func addHeaders(_ request: inout AgentWireRequest) {
         request.headers.add(name: AgentWireVersion.headerName, value: AgentWireVersion.current)
         if let token { request.headers.add(name: "authorization", value: "Bearer \(token.value)") }
     }

@@ -5,7 +5,8 @@ import TarmacAgentProtocol
 import TarmacModel
 import TarmacStore
 
-/// Keeps the control plane's view in step with each host agent. Per host, two loops:
+/// Keeps the control plane's view in step with each host agent. Per connection of a host
+/// (a `HostRegistry.Session`, for as long as it lasts), three loops:
 /// - the follower long-polls the agent's durable update outbox, applies updates to the
 ///   store (exactly once, by cursor) and wakes `wait`ers;
 /// - the reconciler makes the agent's machines match the store (`Control.reconcile`) when
@@ -23,13 +24,28 @@ public struct AgentSync: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                for host in control.hosts {
-                    group.addTask { await follow(host) }
-                    group.addTask { await reconcileLoop(host) }
-                    group.addTask { await tick(host) }
+                for await session in control.registry.sessions {
+                    group.addTask { await serve(session) }
                 }
             }
         }
+    }
+
+    /// Follows and reconciles one connection of a host until it ends.
+    private func serve(_ session: HostRegistry.Session) async {
+        guard let record = control.registry.record(session.hostID) else { return }
+        let host = Control.Host(id: record.id, region: record.region, runtime: record.runtime, api: session.api)
+        let requests = control.reconcileRequests.subscribe(host.id)
+        // A new connection is up: the host is reachable until an exchange says otherwise.
+        control.setHostReachable(host.id, true)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await follow(host) }
+            group.addTask { await reconcileLoop(host, requests: requests) }
+            group.addTask { await tick(host) }
+            for await _ in session.ended {}
+            group.cancelAll()
+        }
+        control.setHostReachable(host.id, false)
     }
 
     private func logger(_ host: Control.Host) -> Logger {
@@ -59,7 +75,10 @@ public struct AgentSync: Service {
                         event: update.event, checks: update.status.checks)
                 }
                 let outcome = try await control.store.applyAgentChanges(hostID: host.id, changes: changes, cursor: last)
-                for record in outcome.records { control.waits.notify(machineID: record.id) }
+                for record in outcome.records {
+                    if record.state == .destroyed { control.registry.release(machineID: record.id) }
+                    control.waits.notify(machineID: record.id)
+                }
                 if !outcome.unknownMachineIDs.isEmpty {
                     logger.notice("agent reported machines the store has no record of; reconciling", metadata: ["machine_ids": "\(outcome.unknownMachineIDs)"])
                     control.requestReconcile(hostID: host.id)
@@ -77,8 +96,7 @@ public struct AgentSync: Service {
         }
     }
 
-    private func reconcileLoop(_ host: Control.Host) async {
-        guard let requests = control.reconcileRequests.requests(for: host.id) else { return }
+    private func reconcileLoop(_ host: Control.Host, requests: AsyncStream<Void>) async {
         let logger = logger(host)
         for await _ in requests {
             do {

@@ -61,11 +61,18 @@ extension Control {
         if let ttl = request.leaseTTL, ttl < 1 || ttl > 86_400 {
             throw ControlError(.unprocessable, "lease_ttl: must be between 1 and 86400 seconds, got \(ttl)")
         }
-        let host = try place(region: request.region)
-        let imageRef = try await resolveImage(config.image ?? "", on: host)
+        let machineID = Identifiers.machineID()
+        let host = try place(machineID: machineID, app: app, region: request.region, config: config)
+        let imageRef: ImageRef
+        do {
+            imageRef = try await resolveImage(config.image ?? "", on: host)
+        } catch {
+            registry.release(machineID: machineID)
+            throw error
+        }
         let now = Date()
         var record = MachineRecord(
-            id: Identifiers.machineID(), appName: app, name: request.name ?? Identifiers.machineName(), region: host.region,
+            id: machineID, appName: app, name: request.name ?? Identifiers.machineName(), region: host.region,
             hostID: host.id, instanceID: ULID.make(date: now), state: .created, privateIP: "", config: config,
             imageRef: imageRef, createdAt: now, runtime: host.runtime)
         if let ttl = request.leaseTTL {
@@ -79,7 +86,11 @@ extension Control {
         do {
             try await store.insertMachine(record, events: [launchEvent])
         } catch let error as StoreError where error.code == .conflict {
+            registry.release(machineID: machineID)
             throw ControlError(.conflict, error.message, status: "name_taken")
+        } catch {
+            registry.release(machineID: machineID)
+            throw error
         }
         try await faults.reach(.afterDesiredWrite)
         do {
@@ -89,6 +100,7 @@ extension Control {
             // The agent answered that it will not run this machine: it never accepted it, so
             // nothing runs and the record can go.
             try await store.purgeMachine(id: record.id)
+            registry.release(machineID: record.id)
             throw Self.mapAgentError(error)
         } catch {
             // The reply was lost or the agent is away: it may have accepted the machine. The
@@ -130,6 +142,7 @@ extension Control {
             machine.desiredLaunch = launch
             machine.updatedAt = now
         }
+        registry.reserve(MachineReservation(record))
         try await faults.reach(.afterDesiredWrite)
         do {
             _ = try await host.api.apply(spec(for: record), launch: launch)
@@ -204,6 +217,7 @@ extension Control {
             machine.state = .destroyed
             if machine.destroyedAt == nil { machine.destroyedAt = now }
         }
+        registry.release(machineID: id)
         waits.notify(machineID: id)
     }
 

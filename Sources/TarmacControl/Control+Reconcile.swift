@@ -107,6 +107,7 @@ extension Control {
             record.name = spec.name + "-" + spec.machineID.prefix(6).lowercased()
             try await store.insertMachine(record, events: [event])
         }
+        registry.reserve(MachineReservation(record))
         logger.notice("adopted a machine the control plane had no record of", metadata: ["machine_id": "\(spec.machineID)", "app": "\(spec.appName)"])
         waits.notify(machineID: spec.machineID)
     }

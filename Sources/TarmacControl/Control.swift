@@ -24,23 +24,29 @@ public final class Control: Sendable {
         public var region: String
         public var runtime: String
         public var api: any AgentAPI
+        public var capacity: HostCapacity
 
-        public init(id: String, region: String, runtime: String, api: any AgentAPI) {
+        /// Without a capacity, the host takes whatever is placed on it.
+        public init(id: String, region: String, runtime: String, api: any AgentAPI, capacity: HostCapacity = HostCapacity(cpus: 4096, memoryMB: 1 << 30, diskMB: 1 << 30)) {
             self.id = id
             self.region = region
             self.runtime = runtime
             self.api = api
+            self.capacity = capacity
         }
     }
 
     let configuration: Configuration
     let store: any ControlStore
-    let hosts: [Host]
+    /// The hosts, connected or not, and the placement ledger.
+    public let registry = HostRegistry()
+    /// Hosts given at start-up, connected for good (`tarmac dev`'s own agent).
+    let fixedHosts: [Host]
     public let waits: WaitRegistry
     let logger: Logger
     let faults: FaultInjector
     /// Hosts whose reconciliation was asked for (a delivery failed); `AgentSync` serves them.
-    let reconcileRequests: ReconcileRequests
+    let reconcileRequests = ReconcileRequests()
     /// Whether the last exchange with each host's agent succeeded (`host_status`).
     let hostHealth = Mutex<[String: Bool]>([:])
     /// Machines hosts run that the store has no record of and no app to adopt them into.
@@ -53,13 +59,26 @@ public final class Control: Sendable {
         let faults = FaultInjector(plan: configuration.faults)
         self.configuration = configuration
         self.store = store
-        self.hosts = configuration.faults.probabilities[.dropReply, default: 0] > 0
-            ? hosts.map { Host(id: $0.id, region: $0.region, runtime: $0.runtime, api: FaultyAgentAPI(inner: $0.api, faults: faults)) }
-            : hosts
+        self.fixedHosts = hosts
         self.waits = WaitRegistry(clock: clock)
         self.logger = logger
         self.faults = faults
-        self.reconcileRequests = ReconcileRequests(hostIDs: hosts.map(\.id))
+        let now = Date()
+        for host in hosts {
+            registry.connect(Self.record(of: host, at: now), api: wrapped(host.api))
+        }
+    }
+
+    /// The agent API as the control plane uses it: with injected lost replies in fault tests.
+    func wrapped(_ api: any AgentAPI) -> any AgentAPI {
+        configuration.faults.probabilities[.dropReply, default: 0] > 0 ? FaultyAgentAPI(inner: api, faults: faults) : api
+    }
+
+    static func record(of host: Host, at date: Date) -> HostRecord {
+        HostRecord(
+            id: host.id, region: host.region, runtime: host.runtime, runtimeReason: "", cpus: host.capacity.cpus,
+            memoryMB: host.capacity.memoryMB, diskMB: host.capacity.diskMB, memoryOvercommit: host.capacity.memoryOvercommit,
+            features: [], agentVersion: "", registeredAt: date, lastConnectedAt: date)
     }
 
     /// Asks `AgentSync` to reconcile a host soon (a create, update or destroy was recorded
@@ -73,37 +92,48 @@ public final class Control: Sendable {
     }
 
     func hostStatus(_ hostID: String) -> String {
-        hostHealth.withLock { $0[hostID] } == false ? "unreachable" : "ok"
+        registry.isConnected(hostID) && hostHealth.withLock({ $0[hostID] }) != false ? "ok" : "unreachable"
     }
 
     /// Machines left running untouched because nothing proves what to do with them.
     public var quarantinedMachines: [String: String] { quarantine.withLock { $0 } }
 
     /// Creates the `personal` org every installation starts with.
+    /// Also loads the known hosts and what their machines reserve (the placement ledger).
     public func bootstrap() async throws {
         try await store.ensureOrg(OrgRecord(slug: "personal", name: "Personal", internalNumericID: 1))
+        for host in fixedHosts {
+            let saved = try await store.saveHost(Self.record(of: host, at: Date()))
+            registry.setCordoned(host.id, saved.cordoned)
+        }
+        registry.load(try await store.hosts(), reservations: try await store.liveMachineReservations())
     }
 
+    /// The connected host's agent; `unavailable` when the host is not connected.
     func host(id: String) throws -> Host {
-        guard let host = hosts.first(where: { $0.id == id }) else {
-            throw ControlError(.unavailable, "the machine's host \(id) is not connected to this control plane")
+        guard let api = registry.api(id), let record = registry.record(id) else {
+            throw ControlError(.unavailable, "the machine's host \(id) is not connected to this control plane (its agent is down or cut off); its machines keep their last state until it returns")
         }
-        return host
+        return Host(id: record.id, region: record.region, runtime: record.runtime, api: api)
     }
 
-    /// Placement: a host in the requested region (or the default one).
-    func place(region requested: String?) throws -> Host {
+    /// Placement (`Placement.choose` over the registry's snapshot): a host in the requested
+    /// region (or the default one) with room, reserving the machine's share on it.
+    func place(machineID: String, app: String, region requested: String?, config: MachineConfig) throws -> Host {
         let region = requested.flatMap { $0.isEmpty ? nil : $0 } ?? configuration.defaultRegion
-        guard let host = hosts.first(where: { $0.region == region }) else {
-            let regions = Set(hosts.map(\.region)).sorted().joined(separator: ", ")
-            throw ControlError(.unprocessable, "no capacity in region \"\(region)\": this installation has hosts in \(regions)", status: "insufficient_capacity")
+        let dedicated = config.guest?.cpuKind == "performance" ? config.cpus : 0
+        let request = Placement.Request(region: region, memoryMB: config.memoryMB, dedicatedCPUs: dedicated)
+        switch registry.place(request, machineID: machineID, appName: app) {
+        case .failure(let failure):
+            throw ControlError(.unprocessable, failure.message, status: "insufficient_capacity")
+        case .success(let record):
+            return try host(id: record.id)
         }
-        return host
     }
 
     /// The regions that have hosts, sorted by code; `nearest` is the default region.
     public func platformRegions() -> PlatformRegions {
-        PlatformRegions(regions: Set(hosts.map(\.region)).sorted().map(PlatformRegion.named), nearest: configuration.defaultRegion)
+        PlatformRegions(regions: Set(registry.snapshot().map(\.record.region)).sorted().map(PlatformRegion.named), nearest: configuration.defaultRegion)
     }
 
     // MARK: apps

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TarmacNetlink
 
 /// The host bridge every machine's interface is attached to, with NAT for egress.
 ///
@@ -110,9 +111,7 @@ public struct BridgeNetwork: Sendable {
     }
 
     private func isUp(_ name: String) -> Bool {
-        guard let flags = HostTools.readSystemFile("/sys/class/net/\(name)/flags"),
-              let value = Int(flags.dropFirst(2), radix: 16) else { return false }
-        return value & 0x1 != 0 // IFF_UP
+        HostTools.links().first { $0.name == name }?.isUp ?? false
     }
 
     private func enableForwarding() throws(NetError) {

@@ -1,4 +1,5 @@
 import Foundation
+import TarmacNetlink
 import TarmacSystem
 
 /// Runs the host networking programs (`ip`, `iptables`) and turns their failures into
@@ -54,7 +55,19 @@ enum HostTools {
 
     /// Whether a network interface exists in the current namespace (no process spawned).
     static func interfaceExists(_ name: String) -> Bool {
-        FileManager.default.fileExists(atPath: "/sys/class/net/\(name)")
+        links().contains { $0.name == name }
+    }
+
+    /// The interfaces of the process's network namespace, asked over netlink (sysfs shows
+    /// the namespace that mounted it, which is not ours under `nsenter --net`); empty when
+    /// netlink cannot be opened.
+    static func links() -> [NetlinkLink] {
+        do {
+            var socket = try NetlinkSocket()
+            return try socket.links()
+        } catch {
+            return []
+        }
     }
 
     /// Reads a small /sys or /proc file, trimmed.

@@ -126,9 +126,8 @@ extension MachineNetwork {
             ids.insert(String(name.dropFirst(namespacePrefix.count)))
         }
         let aliasPrefix = "\(prefix)/"
-        let interfaces = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/class/net")) ?? []
-        for name in interfaces where name.hasPrefix("tm") {
-            if let alias = HostTools.readSystemFile("/sys/class/net/\(name)/ifalias"), alias.hasPrefix(aliasPrefix) {
+        for link in HostTools.links() where link.name.hasPrefix("tm") {
+            if let alias = link.alias, alias.hasPrefix(aliasPrefix) {
                 ids.insert(String(alias.dropFirst(aliasPrefix.count)))
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TarmacNetlink
 
 /// A machine's TAP device on the host bridge (the host end of a microVM's `eth0`).
 ///
@@ -60,12 +61,11 @@ public struct TapDevice: Sendable, Hashable {
     /// TAP devices on the host whose alias carries `prefix`, for orphan removal.
     public static func existing(prefix: String) -> [TapDevice] {
         let aliasPrefix = "\(prefix)/"
-        let interfaces = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/class/net")) ?? []
         var found: [TapDevice] = []
-        for name in interfaces.sorted() where FileManager.default.fileExists(atPath: "/sys/class/net/\(name)/tun_flags") {
-            guard let alias = HostTools.readSystemFile("/sys/class/net/\(name)/ifalias"), alias.hasPrefix(aliasPrefix) else { continue }
+        for link in HostTools.links().sorted(by: { $0.name < $1.name }) where link.kind == "tun" {
+            guard let alias = link.alias, alias.hasPrefix(aliasPrefix) else { continue }
             let device = TapDevice(machineID: String(alias.dropFirst(aliasPrefix.count)), prefix: prefix)
-            if device.name == name { found.append(device) }
+            if device.name == link.name { found.append(device) }
         }
         return found
     }

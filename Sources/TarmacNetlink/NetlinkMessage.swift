@@ -3,7 +3,7 @@
 enum NetlinkMessage {
     static let newLink: UInt16 = 16, getLink: UInt16 = 18, newAddress: UInt16 = 20, newRoute: UInt16 = 24
     static let error: UInt16 = 2, done: UInt16 = 3
-    static let request: UInt16 = 0x1, acknowledge: UInt16 = 0x4, exclusive: UInt16 = 0x200, create: UInt16 = 0x400
+    static let request: UInt16 = 0x1, acknowledge: UInt16 = 0x4, dump: UInt16 = 0x300, exclusive: UInt16 = 0x200, create: UInt16 = 0x400
     static let interfaceUp: UInt32 = 1
 
     /// A whole message: the 16-byte header and `body`.
@@ -39,5 +39,23 @@ enum NetlinkMessage {
 
     static func readLE16(_ bytes: [UInt8], _ offset: Int) -> UInt16 {
         UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
+    }
+
+    /// The (type, payload) attributes in `bytes` from `offset` on (nested flags stripped).
+    static func attributes(_ bytes: [UInt8], from offset: Int) -> [(UInt16, [UInt8])] {
+        var found: [(UInt16, [UInt8])] = []
+        var offset = offset
+        while offset + 4 <= bytes.count {
+            let length = Int(readLE16(bytes, offset))
+            guard length >= 4, offset + length <= bytes.count else { break }
+            found.append((readLE16(bytes, offset + 2) & 0x3FFF, Array(bytes[(offset + 4)..<(offset + length)])))
+            offset += (length + 3) & ~3
+        }
+        return found
+    }
+
+    /// A NUL-terminated attribute string.
+    static func string(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
     }
 }

@@ -80,6 +80,36 @@ public struct NetlinkSocket: ~Copyable {
                     what: "add default route via \(gateway)")
     }
 
+    /// Sends a dump request and hands each reply message's payload to `handle` until the
+    /// kernel's `NLMSG_DONE`.
+    mutating func dump(type: UInt16, _ body: [UInt8], what: String, _ handle: ([UInt8]) -> Void) throws(NetlinkError) {
+        sequence &+= 1
+        let message = NetlinkMessage.message(type: type, flags: NetlinkMessage.request | NetlinkMessage.dump, sequence: sequence, body)
+        let sent = message.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+        guard sent == message.count else { throw NetlinkError(what, code: errno) }
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 16 else { throw NetlinkError(what, code: count < 0 ? errno : 0) }
+            var offset = 0
+            while offset + 16 <= count {
+                let length = Int(NetlinkMessage.readLE32(buffer, offset))
+                guard length >= 16, offset + length <= count else { break }
+                let kind = NetlinkMessage.readLE16(buffer, offset + 4)
+                if NetlinkMessage.readLE32(buffer, offset + 8) == sequence {
+                    if kind == NetlinkMessage.done { return }
+                    if kind == NetlinkMessage.error {
+                        let code = length >= 20 ? Int32(bitPattern: NetlinkMessage.readLE32(buffer, offset + 16)) : 0
+                        throw NetlinkError(what, code: -code)
+                    }
+                    handle(Array(buffer[(offset + 16)..<(offset + length)]))
+                }
+                offset += (length + 3) & ~3
+            }
+        }
+    }
+
     private mutating func request(_ type: UInt16, _ body: [UInt8], extra: UInt16 = 0, what: String) throws(NetlinkError) {
         _ = try transact(type: type, flags: NetlinkMessage.request | NetlinkMessage.acknowledge | extra, body, what: what)
     }

@@ -54,6 +54,15 @@ public protocol ControlStore: Sendable {
     func applyAgentChanges(hostID: String, changes: [MachineStateChange], cursor: Int64) async throws -> AgentChangesOutcome
     func agentCursor(hostID: String) async throws -> Int64
 
+    /// Records a host's registration (keeping its cordon and first registration time);
+    /// returns the stored record.
+    func saveHost(_ host: HostRecord) async throws -> HostRecord
+    func hosts() async throws -> [HostRecord]
+    /// Cordons or uncordons a host; nil when the store has never heard of it.
+    func setHostCordoned(id: String, _ cordoned: Bool) async throws -> HostRecord?
+    /// What every live machine reserves of its host, for the placement ledger.
+    func liveMachineReservations() async throws -> [MachineReservation]
+
     /// Stores a new webhook; its cursor starts at the newest event (it delivers what comes next).
     func insertWebhook(_ record: WebhookRecord) async throws -> WebhookRecord
     /// The webhooks of an app, or of every app when `appName` is nil.

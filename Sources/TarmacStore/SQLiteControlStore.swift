@@ -71,6 +71,7 @@ public final class SQLiteControlStore: ControlStore {
             }
             try db.alter(table: "machine_events") { t in t.add(column: "app_name", .text) }
         }
+        registerHostMigration(&migrator)
         return migrator
     }
 

@@ -78,6 +78,18 @@ enum WireHarness {
     }
 }
 
+extension WireHarness {
+    /// A raw POST to a loopback TCP port, with exactly `headers`.
+    static func rawTCPRequest(port: Int, path: String, headers: [(String, String)]) async throws -> (status: Int, body: Data) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), Data(bytes.readableBytesView))
+    }
+}
+
 struct HarnessError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

@@ -10,9 +10,9 @@ struct DevRuntimeSelectionTests {
     }
 
     @Test func forcedMicroVMWithoutGuestSaysHowToBuildIt() async throws {
-        let server = DevServer(settings: try settings(.microvm, guest: "/nonexistent/guest"), logger: Logger(label: "tests"))
+        let selection = RuntimeSelection(settings: try settings(.microvm, guest: "/nonexistent/guest").agentHost, logger: Logger(label: "tests"))
         await #expect {
-            _ = try await server.chooseRuntime(root: "/tmp/tarmac-dev-selection", layers: { _ in [] })
+            _ = try await selection.choose(root: "/tmp/tarmac-dev-selection", layers: { _ in [] })
         } throws: { error in
             "\(error)".contains("scripts/build-guest.sh") && "\(error)".contains("/nonexistent/guest")
         }

@@ -11,6 +11,7 @@ import Testing
 
     static let expectedRoutes: Set<String> = [
         "GET /v1/apps", "POST /v1/apps", "GET /v1/apps/{app_name}", "DELETE /v1/apps/{app_name}", "GET /v1/platform/regions",
+        "GET /tarmac/v1/hosts", "GET /tarmac/v1/hosts/{host_id}", "POST /tarmac/v1/hosts/{host_id}/cordon", "POST /tarmac/v1/hosts/{host_id}/uncordon",
         "GET /tarmac/v1/apps/{app_name}/events", "GET /tarmac/v1/apps/{app_name}/events/sse", "GET /tarmac/v1/apps/{app_name}/logs",
         "POST /tarmac/v1/apps/{app_name}/webhooks", "GET /tarmac/v1/apps/{app_name}/webhooks",
         "GET /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}", "DELETE /tarmac/v1/apps/{app_name}/webhooks/{webhook_id}",

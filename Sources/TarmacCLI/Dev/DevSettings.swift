@@ -50,6 +50,12 @@ struct DevSettings: Sendable {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".tarmac").path
     }
 
+    var agentHost: AgentHost.Settings {
+        AgentHost.Settings(
+            dataDirectory: dataDirectory, region: region, runtime: runtime, subnet: subnet, bridge: bridge, resourcePrefix: resourcePrefix,
+            insecureRegistries: insecureRegistries, guestDirectory: guestDirectory)
+    }
+
     var apiURL: String { "http://\(apiHost.contains(":") ? "[\(apiHost)]" : apiHost):\(apiPort)" }
     var agentSocket: String { dataDirectory + "/agent.sock" }
     var tokenFile: String { dataDirectory + "/admin-token" }

@@ -5,19 +5,19 @@ import Synchronization
 /// own and cancels the work's task (real task cancellation, so a download or a boot stops)
 /// when `cancel()` comes first. The result is always the work's own: work that finished
 /// regardless (a VM that booted anyway) is reported as such, so nothing it made is lost.
-final class CancelSignal: Sendable {
+public final class CancelSignal: Sendable {
     private let stream: AsyncStream<Never>
     private let continuation: AsyncStream<Never>.Continuation
 
-    init() {
+    public init() {
         (stream, continuation) = AsyncStream.makeStream(of: Never.self)
     }
 
-    func cancel() { continuation.finish() }
+    public func cancel() { continuation.finish() }
 
     /// Runs `work` until it returns; `fallback` only answers if the work's task ended without
     /// producing a value (it cannot, as `work` does not throw).
-    func run<Result: Sendable>(_ work: @escaping @Sendable () async -> Result, fallback: @escaping @Sendable () -> Result) async -> Result {
+    public func run<Result: Sendable>(_ work: @escaping @Sendable () async -> Result, fallback: @escaping @Sendable () -> Result) async -> Result {
         await withTaskGroup(of: Result?.self) { group in
             group.addTask { await work() }
             group.addTask {
