@@ -156,6 +156,16 @@ let package = Package(
             "CTarmacLinux",
         ], swiftSettings: swiftSettings),
         .executableTarget(name: "tarmac", dependencies: ["TarmacCLI"], swiftSettings: swiftSettings),
+        // Benchmark only (bench/cluster-scale.sh): many accounting-runtime agents in one process.
+        .executableTarget(name: "tarmac-scale-agents", dependencies: [
+            "TarmacAgentWire", "TarmacAgentProtocol", "TarmacModel",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ], swiftSettings: swiftSettings),
 
         // Test-only helpers shared by the test targets (a manual clock …).
         .target(name: "TarmacTestSupport", path: "Tests/TarmacTestSupport"),

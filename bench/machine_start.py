@@ -844,8 +844,9 @@ class Bench:
         return self.results
 
     def thread_counts(self, counts):
-        """Threads of `tarmac dev` (/proc/PID/task) with N started machines, for each N."""
-        out, started = {"idle": len(os.listdir(f"/proc/{self.dev.pid}/task"))}, []
+        """Threads (/proc/PID/task) and resident memory of `tarmac dev` with N started
+        machines, for each N."""
+        out, started = {"idle": len(os.listdir(f"/proc/{self.dev.pid}/task")), "rss_mb_idle": rss_mb(self.dev.pid)}, []
         for n in counts:
             while len(started) < n:
                 machine_id, *_ = self.api_start()
@@ -853,6 +854,7 @@ class Bench:
             time.sleep(1.0)  # let the standby refill and the waits settle
             tasks = os.listdir(f"/proc/{self.dev.pid}/task")
             out[str(n)] = len(tasks)
+            out[f"rss_mb_{n}"] = rss_mb(self.dev.pid)
             names = {}
             for tid in tasks:
                 try:
@@ -863,7 +865,7 @@ class Bench:
                 names[name] = names.get(name, 0) + 1
             out["exit_monitor_threads"] = names.get("tarmac-exit-mon", 0)
             out[f"names_{n}"] = dict(sorted(names.items()))
-            log(f"tarmac dev threads with {n} started machines: {out[str(n)]} {out[f'names_{n}']}")
+            log(f"tarmac dev with {n} started machines: {out[str(n)]} threads, {out[f'rss_mb_{n}']} MB resident {out[f'names_{n}']}")
         for machine_id in started:
             self.api_destroy(machine_id)
         return out
@@ -904,6 +906,15 @@ class Bench:
                 log("tarmac dev did not stop within 20 s: SIGKILL")
                 self.dev.kill()
                 self.dev.wait(timeout=10)
+
+
+def rss_mb(pid):
+    """Resident memory of a process, MB (one decimal)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024.0, 1)
+    return 0.0
 
 
 def descendant_tids(root):

@@ -33,7 +33,7 @@ public protocol ControlStore: Sendable {
     /// Reads, changes and writes one machine in a single transaction, so concurrent writers
     /// (API calls and agent updates) never lose each other's changes. Returns the new record.
     @discardableResult
-    func modifyMachine(id: String, newVersion: Bool, events: [MachineEvent], _ change: @Sendable (inout MachineRecord) throws -> Void) async throws -> MachineRecord
+    func modifyMachine(id: String, newVersion: Bool, events: [MachineEvent], _ change: @escaping @Sendable (inout MachineRecord) throws -> Void) async throws -> MachineRecord
     /// Undoes a version whose rollout the agent refused: deletes its version entry and event.
     func discardVersion(machineID: String, version: String, eventID: String) async throws
     /// Removes every trace of a machine (used to roll back a create the agent refused).

@@ -12,7 +12,7 @@ extension SQLiteControlStore {
     }
 
     public func saveHost(_ host: HostRecord) async throws -> HostRecord {
-        try await pool.write { db in
+        try await commits.write { db in
             var host = host
             if let text = try String.fetchOne(db, sql: "SELECT document FROM hosts WHERE id = ?", arguments: [host.id]) {
                 // A registration never uncordons a host or forgets when it first came.
@@ -33,7 +33,7 @@ extension SQLiteControlStore {
     }
 
     public func setHostCordoned(id: String, _ cordoned: Bool) async throws -> HostRecord? {
-        try await pool.write { db in
+        try await commits.write { db in
             guard let text = try String.fetchOne(db, sql: "SELECT document FROM hosts WHERE id = ?", arguments: [id]) else { return nil }
             var host = try self.decode(HostRecord.self, text)
             host.cordoned = cordoned

@@ -8,7 +8,7 @@ extension SQLiteControlStore {
 
     public func insertWebhook(_ record: WebhookRecord) async throws -> WebhookRecord {
         let encoder = self.encoder
-        return try await pool.write { db in
+        return try await commits.write { db in
             // A new webhook starts after the newest event: it delivers what happens from now on.
             var stored = record
             stored.webhook.cursor = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM machine_events") ?? 0
@@ -34,7 +34,7 @@ extension SQLiteControlStore {
     }
 
     public func deleteWebhook(id: String) async throws -> Bool {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: "DELETE FROM webhook_deliveries WHERE webhook_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM webhooks WHERE id = ?", arguments: [id])
             return db.changesCount > 0
@@ -60,7 +60,7 @@ extension SQLiteControlStore {
         let event = try attempt.appEvent.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         let document = String(decoding: try encoder.encode(attempt.webhook), as: UTF8.self)
         let id = attempt.webhook.id
-        return try await pool.write { db in
+        return try await commits.write { db in
             // A webhook deleted while its delivery ran stays deleted.
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM webhooks WHERE id = ?", arguments: [id]) != nil else { return false }
             try db.execute(sql: "UPDATE webhooks SET document = ? WHERE id = ?", arguments: [document, id])
@@ -87,7 +87,7 @@ extension SQLiteControlStore {
     private func modifyWebhook(id: String, _ change: @escaping @Sendable (inout WebhookRecord) -> Void) async throws -> WebhookRecord? {
         let encoder = self.encoder
         let decoder = self.decoder
-        return try await pool.write { db in
+        return try await commits.write { db in
             guard let text = try String.fetchOne(db, sql: "SELECT document FROM webhooks WHERE id = ?", arguments: [id]) else { return nil }
             var record = try decoder.decode(WebhookRecord.self, from: Data(text.utf8))
             change(&record)

@@ -6,6 +6,8 @@ import TarmacModel
 /// acknowledged write survives a crash or power loss.
 public final class SQLiteControlStore: ControlStore {
     let pool: DatabasePool
+    /// Every write goes through it: concurrent writes share a transaction (one fsync).
+    let commits: GroupCommit
     let encoder = JSONEncoder()
     let decoder = JSONDecoder()
 
@@ -13,6 +15,7 @@ public final class SQLiteControlStore: ControlStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
+        commits = GroupCommit(pool: pool)
         // GRDB sets `synchronous = NORMAL` on the writer when it enables WAL (after any
         // prepareDatabase hook), which does not fsync commits. Every acknowledged write must
         // survive a power loss, so the one writer connection is switched to FULL here.
@@ -84,7 +87,7 @@ public final class SQLiteControlStore: ControlStore {
 
     public func ensureOrg(_ org: OrgRecord) async throws {
         let document = try encode(org)
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO orgs (slug, document) VALUES (?, ?)", arguments: [org.slug, document])
         }
     }
@@ -96,7 +99,7 @@ public final class SQLiteControlStore: ControlStore {
 
     public func insertApp(_ app: AppRecord) async throws {
         let document = try encode(app)
-        try await pool.write { db in
+        try await commits.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM apps WHERE name = ?", arguments: [app.name]) == true {
                 throw StoreError(.conflict, "app name \"\(app.name)\" is taken")
             }
@@ -115,7 +118,7 @@ public final class SQLiteControlStore: ControlStore {
     }
 
     public func deleteApp(named name: String) async throws {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: "DELETE FROM apps WHERE name = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM webhook_deliveries WHERE webhook_id IN (SELECT id FROM webhooks WHERE app_name = ?)", arguments: [name])
             try db.execute(sql: "DELETE FROM webhooks WHERE app_name = ?", arguments: [name])
@@ -129,8 +132,8 @@ public final class SQLiteControlStore: ControlStore {
         let version = try encode(MachineVersion(version: machine.instanceID, userConfig: machine.config))
         let eventDocuments = try events.map { try encode($0) }
         let orgSlug = try await app(named: machine.appName)?.orgSlug ?? "personal"
-        try await pool.write { db in
-            if let existing = try String.fetchOne(db, sql: "SELECT id FROM machines WHERE app_name = ? AND name = ? AND live", arguments: [machine.appName, machine.name]) {
+        try await commits.write { db in
+            if let existing = try String.fetchOne(db, sql: "SELECT id FROM machines WHERE app_name = ? AND name = ? AND live = 1", arguments: [machine.appName, machine.name]) {
                 throw StoreError(.conflict, "already_exists: unique machine name violation, machine ID \(existing) already exists with name \"\(machine.name)\"", existingID: existing)
             }
             try db.execute(
@@ -194,7 +197,7 @@ public final class SQLiteControlStore: ControlStore {
         let document = try encode(machine)
         let version = newVersion ? try encode(MachineVersion(version: machine.instanceID, userConfig: machine.config)) : nil
         let eventDocuments = try events.map { try encode($0) }
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: "UPDATE machines SET document = ?, live = ? WHERE id = ?", arguments: [document, machine.destroyedAt == nil, machine.id])
             if let version {
                 try db.execute(sql: "INSERT INTO machine_versions (machine_id, document) VALUES (?, ?)", arguments: [machine.id, version])
@@ -205,10 +208,10 @@ public final class SQLiteControlStore: ControlStore {
         }
     }
 
-    public func modifyMachine(id: String, newVersion: Bool, events: [MachineEvent], _ change: @Sendable (inout MachineRecord) throws -> Void) async throws -> MachineRecord {
+    public func modifyMachine(id: String, newVersion: Bool, events: [MachineEvent], _ change: @escaping @Sendable (inout MachineRecord) throws -> Void) async throws -> MachineRecord {
         let encoder = self.encoder
         let decoder = self.decoder
-        return try await pool.write { db in
+        return try await commits.write { db in
             guard let text = try String.fetchOne(db, sql: "SELECT document FROM machines WHERE id = ?", arguments: [id]) else {
                 throw StoreError(.notFound, "machine not found")
             }
@@ -229,14 +232,14 @@ public final class SQLiteControlStore: ControlStore {
     }
 
     public func discardVersion(machineID: String, version: String, eventID: String) async throws {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: "DELETE FROM machine_versions WHERE machine_id = ? AND json_extract(document, '$.version') = ?", arguments: [machineID, version])
             try db.execute(sql: "DELETE FROM machine_events WHERE machine_id = ? AND json_extract(document, '$.id') = ?", arguments: [machineID, eventID])
         }
     }
 
     public func purgeMachine(id: String) async throws {
-        try await pool.write { db in
+        try await commits.write { db in
             try db.execute(sql: "DELETE FROM machines WHERE id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM machine_events WHERE machine_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM machine_versions WHERE machine_id = ?", arguments: [id])
@@ -289,7 +292,7 @@ public final class SQLiteControlStore: ControlStore {
     public func applyAgentChanges(hostID: String, changes: [MachineStateChange], cursor: Int64) async throws -> AgentChangesOutcome {
         let encoder = self.encoder
         let decoder = self.decoder
-        return try await pool.write { db in
+        return try await commits.write { db in
             var updated: [MachineRecord] = []
             var unknown: [String] = []
             for change in changes {
