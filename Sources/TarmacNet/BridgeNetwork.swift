@@ -111,7 +111,7 @@ public struct BridgeNetwork: Sendable {
     }
 
     private func isUp(_ name: String) -> Bool {
-        HostTools.links().first { $0.name == name }?.isUp ?? false
+        HostTools.link(named: name)?.isUp ?? false
     }
 
     private func enableForwarding() throws(NetError) {

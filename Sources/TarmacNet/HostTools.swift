@@ -55,7 +55,14 @@ enum HostTools {
 
     /// Whether a network interface exists in the current namespace (no process spawned).
     static func interfaceExists(_ name: String) -> Bool {
-        links().contains { $0.name == name }
+        link(named: name) != nil
+    }
+
+    /// The interface called `name` in the process's network namespace, nil when there is
+    /// none (or netlink cannot be opened).
+    static func link(named name: String) -> NetlinkLink? {
+        guard var socket = try? NetlinkSocket() else { return nil }
+        return socket.link(named: name)
     }
 
     /// The interfaces of the process's network namespace, asked over netlink (sysfs shows

@@ -26,9 +26,9 @@ extension NetlinkSocket {
         return links
     }
 
-    /// The interface called `name`, nil when there is none.
-    public mutating func link(named name: String) throws(NetlinkError) -> NetlinkLink? {
-        try links().first { $0.name == name }
+    /// The interface called `name` (one request, no dump), nil when there is none.
+    public mutating func link(named name: String) -> NetlinkLink? {
+        (try? linkInfo(name: name)).flatMap(Self.link)
     }
 
     static func link(_ payload: [UInt8]) -> NetlinkLink? {

@@ -25,12 +25,18 @@ public struct NetlinkSocket: ~Copyable {
 
     /// The index of the interface called `name`.
     public mutating func linkIndex(name: String) throws(NetlinkError) -> Int32 {
+        let reply = try linkInfo(name: name)
+        return Int32(bitPattern: NetlinkMessage.readLE32(reply, 4))
+    }
+
+    /// The `RTM_NEWLINK` answer (ifinfomsg and attributes) about the interface called `name`.
+    mutating func linkInfo(name: String) throws(NetlinkError) -> [UInt8] {
         let body = NetlinkMessage.interfaceInfo() + NetlinkMessage.attribute(3 /* IFLA_IFNAME */, string: name)
         guard let reply = try transact(type: NetlinkMessage.getLink, flags: NetlinkMessage.request, body, what: "find interface \(name)"),
-              reply.count >= 8 else {
+              reply.count >= 16 else {
             throw NetlinkError("find interface \(name)", code: 0)
         }
-        return Int32(bitPattern: NetlinkMessage.readLE32(reply, 4))
+        return reply
     }
 
     /// Sets IFF_UP on the interface.
@@ -83,8 +89,43 @@ public struct NetlinkSocket: ~Copyable {
     /// Sends a dump request and hands each reply message's payload to `handle` until the
     /// kernel's `NLMSG_DONE`.
     mutating func dump(type: UInt16, _ body: [UInt8], what: String, _ handle: ([UInt8]) -> Void) throws(NetlinkError) {
+        try exchange(type: type, flags: NetlinkMessage.request | NetlinkMessage.dump, body, what: what) { kind, payload throws(NetlinkError) in
+            if kind == NetlinkMessage.done { return true }
+            if kind == NetlinkMessage.error { throw NetlinkError(what, code: -Self.errorCode(payload)) }
+            handle(payload)
+            return false
+        }
+    }
+
+    private mutating func request(_ type: UInt16, _ body: [UInt8], extra: UInt16 = 0, what: String) throws(NetlinkError) {
+        _ = try transact(type: type, flags: NetlinkMessage.request | NetlinkMessage.acknowledge | extra, body, what: what)
+    }
+
+    /// Sends one request and reads until its answer: the payload of a reply message (for a
+    /// get), or nil for a positive acknowledgement; a negative one is thrown.
+    private mutating func transact(type: UInt16, flags: UInt16, _ body: [UInt8], what: String) throws(NetlinkError) -> [UInt8]? {
+        var reply: [UInt8]?
+        try exchange(type: type, flags: flags, body, what: what) { kind, payload throws(NetlinkError) in
+            if kind == NetlinkMessage.error {
+                guard payload.count >= 4 else { throw NetlinkError(what, code: 0) }
+                let code = Self.errorCode(payload)
+                guard code == 0 else { throw NetlinkError(what, code: -code) }
+                return true
+            }
+            if kind == NetlinkMessage.done { return false }
+            reply = payload
+            return true
+        }
+        return reply
+    }
+
+    /// Sends one message, then hands each answer to it (type, payload) to `visit` until
+    /// `visit` says it was the last.
+    private mutating func exchange(
+        type: UInt16, flags: UInt16, _ body: [UInt8], what: String, _ visit: (UInt16, [UInt8]) throws(NetlinkError) -> Bool
+    ) throws(NetlinkError) {
         sequence &+= 1
-        let message = NetlinkMessage.message(type: type, flags: NetlinkMessage.request | NetlinkMessage.dump, sequence: sequence, body)
+        let message = NetlinkMessage.message(type: type, flags: flags, sequence: sequence, body)
         let sent = message.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
         guard sent == message.count else { throw NetlinkError(what, code: errno) }
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
@@ -96,52 +137,17 @@ public struct NetlinkSocket: ~Copyable {
             while offset + 16 <= count {
                 let length = Int(NetlinkMessage.readLE32(buffer, offset))
                 guard length >= 16, offset + length <= count else { break }
-                let kind = NetlinkMessage.readLE16(buffer, offset + 4)
-                if NetlinkMessage.readLE32(buffer, offset + 8) == sequence {
-                    if kind == NetlinkMessage.done { return }
-                    if kind == NetlinkMessage.error {
-                        let code = length >= 20 ? Int32(bitPattern: NetlinkMessage.readLE32(buffer, offset + 16)) : 0
-                        throw NetlinkError(what, code: -code)
-                    }
-                    handle(Array(buffer[(offset + 16)..<(offset + length)]))
+                if NetlinkMessage.readLE32(buffer, offset + 8) == sequence,
+                   try visit(NetlinkMessage.readLE16(buffer, offset + 4), Array(buffer[(offset + 16)..<(offset + length)])) {
+                    return
                 }
                 offset += (length + 3) & ~3
             }
         }
     }
 
-    private mutating func request(_ type: UInt16, _ body: [UInt8], extra: UInt16 = 0, what: String) throws(NetlinkError) {
-        _ = try transact(type: type, flags: NetlinkMessage.request | NetlinkMessage.acknowledge | extra, body, what: what)
-    }
-
-    /// Sends one request and reads until its answer: the payload of a reply message (for a
-    /// get), or nil for a positive acknowledgement; a negative one is thrown.
-    private mutating func transact(type: UInt16, flags: UInt16, _ body: [UInt8], what: String) throws(NetlinkError) -> [UInt8]? {
-        sequence &+= 1
-        let message = NetlinkMessage.message(type: type, flags: flags, sequence: sequence, body)
-        let sent = message.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
-        guard sent == message.count else { throw NetlinkError(what, code: errno) }
-        var buffer = [UInt8](repeating: 0, count: 32 << 10)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 16 else { throw NetlinkError(what, code: count < 0 ? errno : 0) }
-            var offset = 0
-            while offset + 16 <= count {
-                let length = Int(NetlinkMessage.readLE32(buffer, offset))
-                guard length >= 16, offset + length <= count else { break }
-                let kind = NetlinkMessage.readLE16(buffer, offset + 4)
-                if NetlinkMessage.readLE32(buffer, offset + 8) == sequence {
-                    if kind == NetlinkMessage.error {
-                        guard length >= 20 else { throw NetlinkError(what, code: 0) }
-                        let code = Int32(bitPattern: NetlinkMessage.readLE32(buffer, offset + 16))
-                        guard code == 0 else { throw NetlinkError(what, code: -code) }
-                        return nil
-                    }
-                    if kind != NetlinkMessage.done { return Array(buffer[(offset + 16)..<(offset + length)]) }
-                }
-                offset += (length + 3) & ~3
-            }
-        }
+    /// The (negative errno) code of an `NLMSG_ERROR` payload, 0 for an acknowledgement.
+    private static func errorCode(_ payload: [UInt8]) -> Int32 {
+        payload.count >= 4 ? Int32(bitPattern: NetlinkMessage.readLE32(payload, 0)) : 0
     }
 }

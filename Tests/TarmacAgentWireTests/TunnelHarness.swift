@@ -57,8 +57,7 @@ enum TunnelHarness {
             let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
             let box = Mutex<Tunnels?>(nil)
             let hooks = AgentTunnelRouter.Hooks(
-                accept: { _ in },
-                connected: { registration, tunnel in
+                    connected: { registration, tunnel in
                     let tunnels = box.withLock { $0 }
                     tunnels?.registrations.withLock { $0.append(registration) }
                     tunnels?.continuation.yield(tunnel)

@@ -16,17 +16,11 @@ public enum AgentTunnelRouter {
 
     /// What the composition root does with tunnels.
     public struct Hooks: Sendable {
-        /// Refuses a registration the control plane will not take (throw an `AgentError`).
-        public var accept: @Sendable (AgentRegistration) async throws -> Void
         /// The tunnel is up: the host can be used through it. Answers what to do when the
         /// tunnel ends (called with why), or throws to close it at once.
         public var connected: @Sendable (AgentRegistration, AgentTunnel) async throws -> @Sendable (String) -> Void
 
-        public init(
-            accept: @escaping @Sendable (AgentRegistration) async throws -> Void,
-            connected: @escaping @Sendable (AgentRegistration, AgentTunnel) async throws -> @Sendable (String) -> Void
-        ) {
-            self.accept = accept
+        public init(connected: @escaping @Sendable (AgentRegistration, AgentTunnel) async throws -> @Sendable (String) -> Void) {
             self.connected = connected
         }
     }
@@ -41,7 +35,6 @@ public enum AgentTunnelRouter {
             guard problems.isEmpty else {
                 throw AgentError(.invalidArgument, "the agent's registration is refused: " + problems.joined(separator: "; "))
             }
-            try await hooks.accept(registration)
             let tunnelLogger = {
                 var tunnelLogger = logger
                 tunnelLogger[metadataKey: "host_id"] = .string(registration.hostID)

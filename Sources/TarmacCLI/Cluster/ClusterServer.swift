@@ -34,7 +34,6 @@ struct ClusterServer {
         let plane = try await ControlPlane.make(dataDirectory: root, defaultRegion: settings.defaultRegion, hosts: [], logger: logger)
         let control = plane.control
         let hooks = AgentTunnelRouter.Hooks(
-            accept: { _ in },
             connected: { registration, tunnel in
                 let session = try await control.hostConnected(registration, api: HTTPAgentClient(transport: tunnel, token: nil))
                 return { reason in control.hostDisconnected(hostID: registration.hostID, session: session, reason: reason) }

@@ -23,26 +23,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A file holding the agent token (default: $TARMAC_AGENT_TOKEN).")
     var tokenFile: String?
 
-    @Option(name: .long, help: "Where the agent keeps its state (default: $TARMAC_DATA_DIR or ~/.tarmac).")
-    var dataDir: String?
-
-    @Option(name: .long, help: "Machine runtime: auto, container or microvm.")
-    var runtime: RuntimeChoice = .auto
-
-    @Option(name: .long, help: "Guest kernel and initramfs for the microvm runtime (built by scripts/build-guest.sh).")
-    var guestDir: String = "/var/lib/tarmac/guest"
-
-    @Option(name: .long, help: "Private IPv4 subnet for machines on this host.")
-    var subnet: String = "172.30.0.0/16"
-
-    @Option(name: .long, help: "Host bridge the machines are attached to.")
-    var bridge: String = "tarmac0"
-
-    @Option(name: .long, help: ArgumentHelp("Prefix of host-global resource names (netns, cgroups); lets several agents share a host.", visibility: .hidden))
-    var resourcePrefix: String = "tarmac"
-
-    @Option(name: .long, help: "A registry (HOST:PORT) reached over plain HTTP although not on loopback; repeatable.")
-    var insecureRegistry: [String] = []
+    @OptionGroup var host: HostOptions
 
     @Option(name: .long, help: "CPUs offered to machines (default: the host's).")
     var cpus: Int?
@@ -53,11 +34,8 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How many times its memory the host lets machines reserve.")
     var memoryOvercommit: Double = 1
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
-
     func run() async throws {
-        LoggingSystem.bootstrap(level: logLevel)
+        LoggingSystem.bootstrap(level: host.logLevel)
         guard server.hasPrefix("http://") || server.hasPrefix("https://"), URL(string: server)?.host != nil else {
             throw ValidationError("--server must be the server's agent listener URL, e.g. http://10.0.0.1:4281 (got \"\(server)\")")
         }
@@ -65,10 +43,7 @@ struct AgentCommand: AsyncParsableCommand {
         if let memoryMb, memoryMb < 64 { throw ValidationError("--memory-mb must be at least 64") }
         guard (1...64).contains(memoryOvercommit) else { throw ValidationError("--memory-overcommit must be between 1 and 64") }
         let token = try Self.token(file: tokenFile)
-        let dev = try DevSettings(
-            dataDirectory: dataDir ?? DevSettings.defaultDataDirectory(), apiListen: "127.0.0.1:1", region: try RegionName.validated(region, option: "--region"),
-            runtime: runtime, subnet: subnet, bridge: bridge, resourcePrefix: resourcePrefix, insecureRegistries: insecureRegistry,
-            guestDirectory: guestDir)
+        let dev = try host.settings(apiListen: "127.0.0.1:1", region: try RegionName.validated(region, option: "--region"))
         let settings = ClusterAgent.Settings(
             host: dev.agentHost, serverURL: server.hasSuffix("/") ? String(server.dropLast()) : server, token: token,
             cpus: cpus, memoryMB: memoryMb, memoryOvercommit: memoryOvercommit)

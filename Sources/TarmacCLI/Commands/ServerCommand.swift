@@ -61,6 +61,11 @@ struct ListenAddress: Sendable, Hashable {
     var host: String
     var port: Int
 
+    init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
     init(_ text: String, option: String) throws {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
             throw DevError("\(option) must be host:port, e.g. 127.0.0.1:4280 (got \"\(text)\")")

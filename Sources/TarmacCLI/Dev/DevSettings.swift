@@ -23,11 +23,9 @@ struct DevSettings: Sendable {
         self.insecureRegistries = Set(insecureRegistries)
         self.guestDirectory = URL(fileURLWithPath: guestDirectory).standardizedFileURL.path
         self.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
-        guard let colon = apiListen.lastIndex(of: ":"), let port = Int(apiListen[apiListen.index(after: colon)...]), (1...65535).contains(port) else {
-            throw DevError("--api-listen must be host:port, e.g. 127.0.0.1:4280 (got \"\(apiListen)\")")
-        }
-        apiHost = String(apiListen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        apiPort = port
+        let api = try ListenAddress(apiListen, option: "--api-listen")
+        apiHost = api.host
+        apiPort = api.port
         guard !region.isEmpty, region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
             throw DevError("--region must be letters, digits and dashes (got \"\(region)\")")
         }
@@ -56,7 +54,7 @@ struct DevSettings: Sendable {
             insecureRegistries: insecureRegistries, guestDirectory: guestDirectory)
     }
 
-    var apiURL: String { "http://\(apiHost.contains(":") ? "[\(apiHost)]" : apiHost):\(apiPort)" }
+    var apiURL: String { ListenAddress(host: apiHost, port: apiPort).url }
     var agentSocket: String { dataDirectory + "/agent.sock" }
     var tokenFile: String { dataDirectory + "/admin-token" }
     var registryCredentialsFile: String { dataDirectory + "/registries.json" }
