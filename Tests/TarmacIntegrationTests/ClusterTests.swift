@@ -175,6 +175,39 @@ struct ClusterTests {
     }
 }
 
+/// `tarmac server` and `tarmac agent` refuse bad options before they touch anything.
+@Suite("Cluster: bad options")
+struct ClusterOptionTests {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Shell.Output {
+        try Shell.run(try TestPaths.tarmac, arguments, environment: environment)
+    }
+
+    @Test("each bad option is refused with a message naming it (exit 64)", arguments: [
+        (["agent", "--server", "ftp://10.0.0.1:4281", "--region", "ams"], "--server"),
+        (["agent", "--server", "http://10.0.0.1:4281", "--region", "Amsterdam"], "--region"),
+        (["agent", "--server", "http://10.0.0.1:4281", "--region", "ams", "--cpus", "0"], "--cpus"),
+        (["agent", "--server", "http://10.0.0.1:4281", "--region", "ams", "--memory-mb", "10"], "--memory-mb"),
+        (["agent", "--server", "http://10.0.0.1:4281", "--region", "ams", "--memory-overcommit", "100"], "--memory-overcommit"),
+        (["agent", "--server", "http://10.0.0.1:4281", "--region", "ams", "--token-file", "/nonexistent/token"], "--token-file"),
+        (["server", "--heartbeat-seconds", "0"], "--heartbeat-seconds"),
+        (["server", "--api-listen", "nowhere"], "--api-listen"),
+        (["server", "--default-region", "A B"], "--default-region"),
+    ])
+    func refused(arguments: [String], option: String) throws {
+        let output = try Self.run(arguments, environment: ["TARMAC_AGENT_TOKEN": "t", "TARMAC_DATA_DIR": "/nonexistent/tarmac-options-test"])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains(option), "\(output.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/nonexistent/tarmac-options-test"))
+    }
+
+    @Test("an agent without a token says where to get one")
+    func agentWithoutToken() throws {
+        let output = try Self.run(["agent", "--server", "http://10.0.0.1:4281", "--region", "ams"], environment: ["TARMAC_AGENT_TOKEN": ""])
+        #expect(output.status == 64)
+        #expect(output.stderr.contains("TARMAC_AGENT_TOKEN"), "\(output.stderr)")
+    }
+}
+
 extension ClusterInstance {
     /// Runs the `tarmac` CLI against the cluster's server.
     func cli(_ arguments: [String]) throws -> Shell.Output {
