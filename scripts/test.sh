@@ -17,7 +17,7 @@ if (($#)); then exec swift test --skip-build "$@"; fi
 # unit and in-process tests; the process-supervision suites that bound how fast a child is
 # ended or reaped (on their own: in the middle of 600 parallel tests the cooperative pool is
 # busy for seconds); the real-machine driver suites (runc, QEMU); then the integration
-# suites against real `tarmac dev` processes.
+# suites against real `tarmac dev` processes; then the cluster suites (server + agents).
 real_machines='RuntimeDriverSuites|GuestVMTests'
 process_timing='TarmacSystemTests.ProcessExitMonitorTests|TarmacSystemTests.CommandTests|TarmacImageTests.ExternalProcessTests'
 echo "== unit and in-process tests"
@@ -26,5 +26,10 @@ echo "== process supervision timing"
 swift test --skip-build --filter "$process_timing"
 echo "== runtime drivers against real runc and QEMU"
 swift test --skip-build --filter "$real_machines"
+# The cluster suites start a server and several agents each: on their own, so their load
+# does not stretch the timing bounds of the suites beside them.
+cluster='TarmacIntegrationTests.ClusterTests|TarmacIntegrationTests.ClusterOptionTests'
 echo "== integration: real tarmac dev, registry, runc, QEMU"
-swift test --skip-build --filter TarmacIntegrationTests
+swift test --skip-build --filter TarmacIntegrationTests --skip "$cluster"
+echo "== cluster: tarmac server and agents in network namespaces"
+swift test --skip-build --filter "$cluster"
