@@ -28,8 +28,7 @@ struct CLITests {
             #expect(machine["state"] as? String == "started")
             let id = try #require(machine["id"] as? String)
             let ip = try #require(machine["private_ip"] as? String)
-            let (data, _) = try await URLSession.shared.data(from: try #require(URL(string: "http://\(ip):8080/index.html")))
-            #expect(String(decoding: data, as: UTF8.self) == "hello from tarmac\n")
+            #expect(try await HTTPFetch.text("http://\(ip):8080/index.html") == "hello from tarmac\n")
 
             let list = try dev.cli(["machine", "list", "-a", "cli"])
             #expect(list.status == 0)

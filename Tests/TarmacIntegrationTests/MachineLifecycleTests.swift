@@ -267,17 +267,6 @@ struct MachineLifecycleTests {
     }
 
     private func fetch(_ url: String) async throws -> String {
-        let target = try #require(URL(string: url))
-        var lastError: (any Error)?
-        for _ in 0..<50 {
-            do {
-                let (data, _) = try await URLSession.shared.data(from: target)
-                return String(decoding: data, as: UTF8.self)
-            } catch {
-                lastError = error
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        throw FixtureError("could not fetch \(url): \(String(describing: lastError))")
+        try await HTTPFetch.text(url)
     }
     }

@@ -50,8 +50,7 @@ struct RegistryMachineTests {
             #expect(listed.stdout.contains("pulled") && listed.stdout.contains("layers="), "\(listed.stdout)")
 
             let ip = try #require(machine["private_ip"] as? String)
-            let (data, _) = try await URLSession.shared.data(from: try #require(URL(string: "http://\(ip):8080/index.html")))
-            #expect(String(decoding: data, as: UTF8.self) == "hello from tarmac\n")
+            #expect(try await HTTPFetch.text("http://\(ip):8080/index.html") == "hello from tarmac\n")
 
             // A tag the registry does not have is a 422 naming the image, and leaves nothing.
             let (status, body) = try await dev.json("POST", "/v1/apps/pulled/machines", body: ["config": ["image": "\(registry.host)/app:nope"]])
