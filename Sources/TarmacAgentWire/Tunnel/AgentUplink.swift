@@ -51,9 +51,9 @@ public struct AgentUplink: Service {
                 let started = ContinuousClock.now
                 do {
                     try await session()
-                } catch is CancellationError {
-                    return
                 } catch {
+                    // Only our own cancellation ends the service: a CancellationError out of
+                    // the HTTP client (the server killed mid-exchange) is a lost tunnel too.
                     if Task.isCancelled { return }
                     logger.warning("tunnel to the control plane ended, reconnecting", metadata: ["server": "\(configuration.serverURL)", "error": "\(error)"])
                 }
